@@ -1,0 +1,112 @@
+//! Everything the stages need, built once from the configuration and shared by every thread:
+//! the segmenter, the field extractor, the ledger header synonyms and the classifier.
+//!
+//! [`Engine::process`] is the per-record part of the pipeline (id → extract → segment →
+//! classify); `ingest`, `classify` and `similar` all go through it, so a letter is treated the
+//! same whether it is being indexed or only looked at.
+
+use crate::classify::{Classifier, LinearModel, Taxonomy};
+use crate::config::{Config, ConfigError};
+use crate::extract::{Extractor, Gazetteer};
+use crate::ingest::sheet::HeaderSynonyms;
+use crate::record::{Record, Source};
+use crate::segment::Segmenter;
+use crate::store::indexed_text;
+use std::path::Path;
+use tantivy::tokenizer::Token;
+
+/// File name of the learned classifier inside an index folder.
+pub const MODEL_FILE: &str = "model.json";
+
+pub struct Engine {
+    pub segmenter: Segmenter,
+    pub extractor: Extractor,
+    pub synonyms: HeaderSynonyms,
+    pub classifier: Classifier,
+    /// Run Tesseract on scanned pages when it is installed.
+    pub ocr: bool,
+}
+
+impl Engine {
+    /// Build the engine from the configuration files, with the learned model of `index_dir` when
+    /// one has been trained there.
+    pub fn new(config: &Config, index_dir: Option<&Path>) -> Result<Engine, ConfigError> {
+        let invalid = |file: &str| {
+            let file = file.to_string();
+            move |message: String| ConfigError::Invalid {
+                file: file.clone(),
+                message,
+            }
+        };
+        let gazetteer = Gazetteer::from_toml(&config.gazetteer).map_err(invalid("gazetteer.toml"))?;
+        let taxonomy = Taxonomy::from_toml(&config.taxonomy).map_err(invalid("taxonomy.toml"))?;
+        let synonyms = HeaderSynonyms::from_toml(&config.headers).map_err(invalid("headers.toml"))?;
+        let extra_words: Vec<String> = gazetteer
+            .place_names()
+            .map(str::to_string)
+            .chain(taxonomy.extra_dictionary_words().map(str::to_string))
+            .collect();
+        let segmenter = Segmenter::new(&config.dictionary, extra_words.iter().map(String::as_str));
+        let model = match index_dir.map(|d| d.join(MODEL_FILE)) {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                Some(
+                    serde_json::from_str::<LinearModel>(&text)
+                        .map_err(|e| invalid(MODEL_FILE)(e.to_string()))?,
+                )
+            }
+            _ => None,
+        };
+        Ok(Engine {
+            segmenter,
+            extractor: Extractor::new(gazetteer),
+            synonyms,
+            classifier: Classifier::new(taxonomy, model),
+            ocr: true,
+        })
+    }
+
+    /// Finish a record read from a file: stable id, extracted fields, categories and flags.
+    /// Returns the search-mode tokens of its indexed text, for the index.
+    pub fn process(&self, record: &mut Record, id_key: &str) -> Vec<Token> {
+        record.id = record_id(id_key, &record.source);
+        self.extractor.extract(record);
+        let text = indexed_text(record);
+        let segmented = self.segmenter.segment(&text);
+        self.classifier.apply(record, &segmented.words);
+        segmented.search
+    }
+}
+
+/// A record's stable id: a hash of its file's canonical path and its place in the file.
+pub fn record_id(canonical_path: &str, source: &Source) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(canonical_path.as_bytes());
+    h.update(b"\0");
+    h.update(source.sheet.as_deref().unwrap_or("").as_bytes());
+    h.update(b"\0");
+    h.update(source.row.unwrap_or(0).to_string().as_bytes());
+    h.finalize().to_hex()[..16].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_ids_depend_on_path_and_row_only() {
+        let s = |row| Source {
+            path: "corpus/a.xlsx".into(),
+            sheet: Some("2023".into()),
+            row,
+            ..Source::default()
+        };
+        assert_eq!(record_id("/x/a.xlsx", &s(Some(3))), record_id("/x/a.xlsx", &s(Some(3))));
+        assert_ne!(record_id("/x/a.xlsx", &s(Some(3))), record_id("/x/a.xlsx", &s(Some(4))));
+        assert_ne!(record_id("/x/a.xlsx", &s(Some(3))), record_id("/y/a.xlsx", &s(Some(3))));
+        assert_eq!(record_id("/x/a.xlsx", &s(Some(3))).len(), 16);
+    }
+}

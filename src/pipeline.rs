@@ -1,0 +1,560 @@
+//! The ingest run: walk → read → extract → segment → classify → link → index, with the fate of
+//! every input file accounted for.
+//!
+//! Files stream through in chunks: a producer thread walks the inputs and has rayon read and
+//! process each chunk in parallel, handing finished files over a bounded channel to the writer
+//! (this thread), which links them and adds them to the tantivy writer. Memory is bounded by the
+//! chunk size and the channel, not by the archive.
+//!
+//! Every file ends as *ingested*, *skipped* (with why: unchanged, not a petition file …) or
+//! *failed* (with why, naming the file); failures are also appended to `failures.log` in the
+//! index folder. One bad file never stops the run.
+//!
+//! Crash safety: tantivy commits are atomic; the manifest of ingested files is appended only
+//! after the commit that holds their records; an `ingest.lock` marker tells the next run that
+//! the previous one did not finish, and then every re-read file first has its old records
+//! deleted, so a re-run completes the job without duplicates.
+
+use crate::engine::Engine;
+use crate::ingest::{self, Problem};
+use crate::link::Linker;
+use crate::record::{Format, Record};
+use crate::store::manifest::{Entry, Manifest};
+use crate::store::{file_key, Store, StoreError};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tantivy::tokenizer::Token;
+use tantivy::IndexWriter;
+
+/// Marker file present in the index folder while an ingest runs.
+pub const LOCK_FILE: &str = "ingest.lock";
+/// Log of failed files inside the index folder.
+pub const FAILURE_LOG: &str = "failures.log";
+
+/// How an ingest run behaves.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    pub index_dir: PathBuf,
+    /// Commit to the index after this many records (and at the end).
+    pub commit_every: usize,
+    /// Files handed to the parallel workers at a time.
+    pub chunk_files: usize,
+    /// Memory budget of the tantivy writer, in bytes.
+    pub writer_memory: usize,
+    /// Indexing threads of the tantivy writer.
+    pub writer_threads: usize,
+}
+
+impl IngestOptions {
+    /// Defaults chosen from the machine: one tantivy indexing thread per two cores (at least
+    /// one), 128 MB of writer memory per thread.
+    pub fn new(index_dir: PathBuf) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let writer_threads = (cores / 2).clamp(1, 8);
+        IngestOptions {
+            index_dir,
+            commit_every: 100_000,
+            chunk_files: 256,
+            writer_memory: writer_threads * 128 << 20,
+            writer_threads,
+        }
+    }
+}
+
+/// A file that was skipped or failed, and why.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FileIssue {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Time spent in each stage, summed over threads (CPU time, except `index` and `link`, which
+/// are the writer's wall time).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StageTimes {
+    pub read: f64,
+    pub decode: f64,
+    pub extract: f64,
+    pub segment: f64,
+    pub classify: f64,
+    pub link: f64,
+    pub index: f64,
+}
+
+/// What an ingest run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IngestSummary {
+    /// Input files seen.
+    pub files: usize,
+    /// Records added or replaced in this run.
+    pub records: usize,
+    /// Files whose records were added or replaced.
+    pub ingested: usize,
+    /// Files re-read because their content changed since the last run.
+    pub replaced: usize,
+    /// Records whose text came from xinfang's own OCR.
+    pub ocr_records: usize,
+    /// Bytes of input read.
+    pub bytes: u64,
+    pub skipped: Vec<FileIssue>,
+    pub failed: Vec<FileIssue>,
+    /// Records in the index after the run.
+    pub total_records: u64,
+    pub seconds: f64,
+    pub stages: StageTimes,
+}
+
+/// Reports progress to a user interface; the library itself never prints.
+pub trait Progress: Sync {
+    /// The run starts with `files` input files.
+    fn start(&self, _files: u64) {}
+    /// One file is done.
+    fn file_done(&self, _path: &str) {}
+    /// The run is writing the index (commit).
+    fn committing(&self) {}
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Errors that stop a whole run (per-file problems never do).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("index writer: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("index folder {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("linking state: {0}")]
+    Link(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
+    move |source| PipelineError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// One input file to read: its path as shown to the user and as found on disk.
+#[derive(Clone, Debug)]
+pub struct InputFile {
+    pub display: String,
+    pub path: PathBuf,
+}
+
+/// Walk the inputs: files as given, folders recursively in name order (hidden entries and the
+/// index folder itself are left out). Paths that do not exist come back as failures.
+pub fn walk<'a>(
+    inputs: &'a [PathBuf],
+    exclude: Option<PathBuf>,
+) -> impl Iterator<Item = Result<InputFile, FileIssue>> + 'a {
+    inputs.iter().flat_map(move |input| {
+        let exclude = exclude.clone();
+        let walker = walkdir::WalkDir::new(input)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(move |e| {
+                let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+                let excluded = exclude
+                    .as_ref()
+                    .is_some_and(|x| e.path().canonicalize().is_ok_and(|p| &p == x));
+                !hidden && !excluded
+            });
+        walker.filter_map(move |entry| match entry {
+            Ok(e) if e.file_type().is_file() => Some(Ok(InputFile {
+                display: e.path().display().to_string(),
+                path: e.path().to_path_buf(),
+            })),
+            Ok(_) => None,
+            Err(e) => Some(Err(FileIssue {
+                path: e
+                    .path()
+                    .unwrap_or(input.as_path())
+                    .display()
+                    .to_string(),
+                reason: match e.io_error() {
+                    Some(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                        "no such file or directory".to_string()
+                    }
+                    _ => e.to_string(),
+                },
+            })),
+        })
+    })
+}
+
+/// What became of one file after the parallel stage.
+enum Outcome {
+    Records {
+        file: InputFile,
+        canonical: String,
+        hash: String,
+        records: Vec<(Record, Vec<Token>)>,
+        changed: bool,
+    },
+    Skipped(FileIssue),
+    Failed(FileIssue),
+}
+
+#[derive(Default)]
+struct StageClock {
+    read: AtomicU64,
+    decode: AtomicU64,
+    extract: AtomicU64,
+    segment: AtomicU64,
+    classify: AtomicU64,
+}
+
+impl StageClock {
+    fn add(counter: &AtomicU64, since: Instant) -> Instant {
+        let now = Instant::now();
+        counter.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+    fn secs(counter: &AtomicU64) -> f64 {
+        counter.load(Ordering::Relaxed) as f64 / 1e9
+    }
+}
+
+fn process_file(
+    engine: &Engine,
+    manifest: &Manifest,
+    file: InputFile,
+    clock: &StageClock,
+) -> (Outcome, u64) {
+    let t = Instant::now();
+    let bytes = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                Outcome::Failed(FileIssue {
+                    path: file.display,
+                    reason: format!("cannot read: {e}"),
+                }),
+                0,
+            )
+        }
+    };
+    let size = bytes.len() as u64;
+    let canonical = file
+        .path
+        .canonicalize()
+        .unwrap_or_else(|_| file.path.clone())
+        .display()
+        .to_string();
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let previous = manifest.hash_of(&canonical);
+    if previous == Some(hash.as_str()) {
+        return (
+            Outcome::Skipped(FileIssue {
+                path: file.display,
+                reason: "unchanged since the last ingest".into(),
+            }),
+            size,
+        );
+    }
+    let t = StageClock::add(&clock.read, t);
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ingest::read(&file.display, &file.path, &bytes, &engine.synonyms, engine.ocr)
+    }))
+    .unwrap_or_else(|_| Err(Problem::Fail("internal error while reading this file".into())));
+    let mut t = StageClock::add(&clock.decode, t);
+    drop(bytes);
+    let records = match read {
+        Ok(records) => records,
+        Err(Problem::Skip(reason)) => {
+            return (
+                Outcome::Skipped(FileIssue {
+                    path: file.display,
+                    reason,
+                }),
+                size,
+            )
+        }
+        Err(Problem::Fail(reason)) => {
+            return (
+                Outcome::Failed(FileIssue {
+                    path: file.display,
+                    reason,
+                }),
+                size,
+            )
+        }
+    };
+    let mut out = Vec::with_capacity(records.len());
+    for mut record in records {
+        record.id = crate::engine::record_id(&canonical, &record.source);
+        engine.extractor.extract(&mut record);
+        t = StageClock::add(&clock.extract, t);
+        let text = crate::store::indexed_text(&record);
+        let segmented = engine.segmenter.segment(&text);
+        t = StageClock::add(&clock.segment, t);
+        engine.classifier.apply(&mut record, &segmented.words);
+        let tokens = segmented.search;
+        t = StageClock::add(&clock.classify, t);
+        out.push((record, tokens));
+    }
+    (
+        Outcome::Records {
+            file,
+            canonical,
+            hash,
+            records: out,
+            changed: previous.is_some(),
+        },
+        size,
+    )
+}
+
+/// The writer side of a run: tantivy writer, manifest, linker, failure log.
+struct Writer<'a> {
+    engine: &'a Engine,
+    store: &'a Store,
+    writer: IndexWriter,
+    manifest: &'a Manifest,
+    linker: Linker,
+    pending: Vec<Entry>,
+    since_commit: usize,
+    dirty_start: bool,
+    failure_log: std::fs::File,
+    options: &'a IngestOptions,
+}
+
+impl Writer<'_> {
+    fn log_failure(&mut self, issue: &FileIssue) {
+        let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
+        // The failure log is a convenience copy of what the summary reports; an error writing it
+        // must not stop the run.
+        let _ = writeln!(self.failure_log, "{stamp}\t{}\t{}", issue.path, issue.reason);
+    }
+
+    fn add_file(
+        &mut self,
+        canonical: &str,
+        hash: String,
+        mut records: Vec<(Record, Vec<Token>)>,
+        changed: bool,
+    ) -> Result<(), PipelineError> {
+        let store = self.store;
+        let count = records.len();
+        if changed || self.dirty_start {
+            let old = self.ids_of_file(canonical)?;
+            self.linker.remove(&old);
+            self.writer.delete_term(store.file_term(canonical));
+        }
+        let mut batch: Vec<Record> = records.iter_mut().map(|(r, _)| std::mem::take(r)).collect();
+        let updates = self.linker.link_batch(&mut batch);
+        self.apply_updates(updates, &mut batch)?;
+        let key = file_key(canonical);
+        for (record, (_, tokens)) in batch.into_iter().zip(records) {
+            let doc = store.document(&record, tokens, &key);
+            self.writer.add_document(doc)?;
+        }
+        self.pending.push(Entry {
+            path: canonical.to_string(),
+            hash,
+            records: count,
+        });
+        Ok(())
+    }
+
+    /// Record ids of a file's records in the committed index.
+    fn ids_of_file(&self, canonical: &str) -> Result<Vec<String>, PipelineError> {
+        let searcher = self.store.index.reader()?.searcher();
+        Ok(self
+            .store
+            .ids_matching(&searcher, self.store.file_term(canonical))?)
+    }
+
+    /// Rewrite records already in the archive whose links changed because of the new batch.
+    fn apply_updates(
+        &mut self,
+        updates: Vec<crate::link::RecordUpdate>,
+        batch: &mut [Record],
+    ) -> Result<(), PipelineError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let reader = self.store.index.reader()?;
+        let searcher = reader.searcher();
+        for update in updates {
+            if let Some(r) = batch.iter_mut().find(|r| r.id == update.id) {
+                update.apply(r);
+                continue;
+            }
+            let Some((mut record, key)) = self.store.record_by_id(&searcher, &update.id)? else {
+                continue;
+            };
+            update.apply(&mut record);
+            let text = crate::store::indexed_text(&record);
+            let tokens = self.engine.segmenter.segment(&text).search;
+            self.writer.delete_term(self.store.id_term(&record.id));
+            self.writer
+                .add_document(self.store.document(&record, tokens, &key))?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, progress: &dyn Progress) -> Result<(), PipelineError> {
+        progress.committing();
+        self.writer.commit()?;
+        let dir = &self.options.index_dir;
+        self.linker
+            .save(&dir.join("link"))
+            .map_err(|e| PipelineError::Link(e.to_string()))?;
+        self.manifest
+            .append(&self.pending)
+            .map_err(io_err(dir))?;
+        self.pending.clear();
+        self.since_commit = 0;
+        Ok(())
+    }
+}
+
+/// Ingest `inputs` into the index of `options.index_dir`.
+pub fn ingest(
+    engine: &Engine,
+    inputs: &[PathBuf],
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestSummary, PipelineError> {
+    let started = Instant::now();
+    let dir = &options.index_dir;
+    let store = Store::open_or_create(dir, &engine.segmenter)?;
+    let manifest = Manifest::open(dir).map_err(io_err(dir))?;
+    let lock = dir.join(LOCK_FILE);
+    let dirty_start = lock.exists();
+    std::fs::write(&lock, std::process::id().to_string()).map_err(io_err(dir))?;
+    let failure_log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(FAILURE_LOG))
+        .map_err(io_err(dir))?;
+    let linker = Linker::open(&dir.join("link")).map_err(|e| PipelineError::Link(e.to_string()))?;
+    let writer = store
+        .index
+        .writer_with_num_threads(options.writer_threads, options.writer_memory)?;
+    let mut w = Writer {
+        engine,
+        store: &store,
+        writer,
+        manifest: &manifest,
+        linker,
+        pending: Vec::new(),
+        since_commit: 0,
+        dirty_start,
+        failure_log,
+        options,
+    };
+
+    let exclude = dir.canonicalize().ok();
+    let total: u64 = walk(inputs, exclude.clone()).count() as u64;
+    progress.start(total);
+
+    let mut summary = IngestSummary::default();
+    let clock = StageClock::default();
+    let mut link_index_time = Duration::ZERO;
+    let bytes = AtomicU64::new(0);
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<Outcome>>(2);
+    let result: Result<(), PipelineError> = std::thread::scope(|scope| {
+        let manifest = &manifest;
+        let clock = &clock;
+        let bytes = &bytes;
+        let exclude = exclude.clone();
+        scope.spawn(move || {
+            let mut files = walk(inputs, exclude).peekable();
+            while files.peek().is_some() {
+                let chunk: Vec<_> = files.by_ref().take(options.chunk_files).collect();
+                let outcomes: Vec<Outcome> = chunk
+                    .into_par_iter()
+                    .map(|item| match item {
+                        Err(issue) => Outcome::Failed(issue),
+                        Ok(file) => {
+                            let (outcome, size) = process_file(engine, manifest, file, clock);
+                            bytes.fetch_add(size, Ordering::Relaxed);
+                            outcome
+                        }
+                    })
+                    .collect();
+                if tx.send(outcomes).is_err() {
+                    break; // the writer stopped on an error
+                }
+            }
+        });
+        for outcomes in rx {
+            for outcome in outcomes {
+                summary.files += 1;
+                match outcome {
+                    Outcome::Skipped(issue) => {
+                        progress.file_done(&issue.path);
+                        summary.skipped.push(issue);
+                    }
+                    Outcome::Failed(issue) => {
+                        progress.file_done(&issue.path);
+                        w.log_failure(&issue);
+                        summary.failed.push(issue);
+                    }
+                    Outcome::Records {
+                        file,
+                        canonical,
+                        hash,
+                        records,
+                        changed,
+                    } => {
+                        let t = Instant::now();
+                        let n = records.len();
+                        summary.ocr_records += records
+                            .iter()
+                            .filter(|(r, _)| r.source.format == Some(Format::Ocr))
+                            .count();
+                        w.since_commit += n;
+                        w.add_file(&canonical, hash, records, changed)?;
+                        summary.records += n;
+                        summary.ingested += 1;
+                        summary.replaced += usize::from(changed);
+                        progress.file_done(&file.display);
+                        if w.since_commit >= options.commit_every {
+                            w.commit(progress)?;
+                        }
+                        link_index_time += t.elapsed();
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    result?;
+    let t = Instant::now();
+    w.commit(progress)?;
+    w.writer.wait_merging_threads()?;
+    link_index_time += t.elapsed();
+    std::fs::remove_file(&lock).map_err(io_err(dir))?;
+    progress.finish();
+
+    let reader = store.index.reader()?;
+    summary.total_records = reader.searcher().num_docs();
+    summary.bytes = bytes.load(Ordering::Relaxed);
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.stages = StageTimes {
+        read: StageClock::secs(&clock.read),
+        decode: StageClock::secs(&clock.decode),
+        extract: StageClock::secs(&clock.extract),
+        segment: StageClock::secs(&clock.segment),
+        classify: StageClock::secs(&clock.classify),
+        link: 0.0,
+        index: link_index_time.as_secs_f64(),
+    };
+    Ok(summary)
+}

@@ -1,0 +1,329 @@
+//! Keyword search over the index: query text → tantivy query → ranked hits with snippets.
+//!
+//! A query is a list of whitespace-separated terms, each required; `"…"` quotes a phrase with its
+//! spaces. Every term must occur as written (character-gram phrase on the `grams` field, which
+//! finds `补偿` inside `征地补偿款` and makes phrases exact); the term's jieba words on the
+//! `body` field add to the score, so a letter where the term is a word of its own ranks above
+//! one where it is only a fragment. Filters (category, flag, township, date range, …) narrow the
+//! set without changing the ranking.
+//!
+//! The result carries full records; masking personal data is the printer's job (see
+//! [`crate::privacy`]).
+
+use crate::record::Record;
+use crate::segment::{grams, Segmenter};
+use crate::store::{date_value, Store, StoreError};
+use std::ops::Bound;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{TantivyDocument, Term};
+
+/// Filters that narrow a search.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub categories: Vec<String>,
+    pub flags: Vec<String>,
+    pub township: Option<String>,
+    pub village: Option<String>,
+    pub level: Option<String>,
+    pub format: Option<String>,
+    pub petitioner_id: Option<String>,
+    /// Inclusive ISO dates.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A search request.
+#[derive(Clone, Debug)]
+pub struct SearchRequest {
+    pub query: String,
+    pub filters: Filters,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One ranked hit.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub score: f32,
+    pub record: Record,
+    pub snippet: Snippet,
+}
+
+/// A passage of a record's text around the query terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Snippet {
+    pub text: String,
+    /// Highlighted ranges, as byte offsets into `text`, sorted and not overlapping.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+/// The result of a search.
+#[derive(Clone, Debug)]
+pub struct SearchResult {
+    /// Number of matching records (all of them, not just this page).
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// Errors a search can meet.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("search failed: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("invalid date {0:?}: use YYYY-MM-DD")]
+    BadDate(String),
+}
+
+/// Split a query into terms: whitespace separates, `"…"` keeps a phrase together.
+pub fn query_terms(query: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut rest = query.trim();
+    while !rest.is_empty() {
+        if let Some(stripped) = rest.strip_prefix(['"', '“']) {
+            let end = stripped.find(['"', '”']).unwrap_or(stripped.len());
+            terms.push(stripped[..end].trim().to_string());
+            rest = stripped[end..].trim_start_matches(['"', '”']).trim_start();
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            terms.push(rest[..end].to_string());
+            rest = rest[end..].trim_start();
+        }
+    }
+    terms.retain(|t| !t.is_empty());
+    terms
+}
+
+/// Build the tantivy query for a request.
+pub fn build_query(
+    store: &Store,
+    segmenter: &Segmenter,
+    request: &SearchRequest,
+) -> Result<Box<dyn Query>, SearchError> {
+    let f = &store.fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for term in query_terms(&request.query) {
+        let gram_terms: Vec<Term> = grams(&term)
+            .into_iter()
+            .map(|t| Term::from_field_text(f.grams, &t.text))
+            .collect();
+        let exact: Box<dyn Query> = match gram_terms.len() {
+            0 => continue,
+            1 => Box::new(TermQuery::new(
+                gram_terms.into_iter().next().expect("one term"),
+                IndexRecordOption::WithFreqs,
+            )),
+            _ => Box::new(PhraseQuery::new(gram_terms)),
+        };
+        let mut term_clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, exact)];
+        for word in segmenter.query_terms(&term) {
+            let q = TermQuery::new(
+                Term::from_field_text(f.body, &word),
+                IndexRecordOption::WithFreqs,
+            );
+            term_clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
+        }
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(term_clauses))));
+    }
+    let filters = &request.filters;
+    let mut filter = |field, value: &str| {
+        let q = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(q), 0.0)),
+        ));
+    };
+    for c in &filters.categories {
+        filter(f.category, c);
+    }
+    for flag in &filters.flags {
+        filter(f.flag, flag);
+    }
+    for (field, value) in [
+        (f.township, &filters.township),
+        (f.village, &filters.village),
+        (f.level, &filters.level),
+        (f.format, &filters.format),
+        (f.petitioner_id, &filters.petitioner_id),
+    ] {
+        if let Some(v) = value {
+            filter(field, v);
+        }
+    }
+    if filters.from.is_some() || filters.to.is_some() {
+        let bound = |d: &Option<String>| -> Result<Bound<Term>, SearchError> {
+            match d {
+                None => Ok(Bound::Unbounded),
+                Some(s) => date_value(s)
+                    .map(|v| Bound::Included(Term::from_field_date(f.date, v)))
+                    .ok_or_else(|| SearchError::BadDate(s.clone())),
+            }
+        };
+        let range = RangeQuery::new(bound(&filters.from)?, bound(&filters.to)?);
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(range), 0.0)),
+        ));
+    }
+    if clauses.is_empty() {
+        return Ok(Box::new(AllQuery));
+    }
+    if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Run a search.
+pub fn search(
+    store: &Store,
+    segmenter: &Segmenter,
+    request: &SearchRequest,
+) -> Result<SearchResult, SearchError> {
+    let query = build_query(store, segmenter, request)?;
+    let reader = store.index.reader()?;
+    let searcher = reader.searcher();
+    let limit = request.limit.max(1);
+    let (top, total) = searcher.search(
+        &query,
+        &(
+            TopDocs::with_limit(limit)
+                .and_offset(request.offset)
+                .order_by_score(),
+            Count,
+        ),
+    )?;
+    let terms = query_terms(&request.query);
+    let mut hits = Vec::with_capacity(top.len());
+    for (score, address) in top {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let record = store.record_of(&doc)?;
+        let snippet = snippet(&record.text, &terms, 120);
+        hits.push(Hit {
+            score,
+            record,
+            snippet,
+        });
+    }
+    Ok(SearchResult { total, hits })
+}
+
+/// The passage of `text` (about `width` characters) that holds the most distinct `terms`, with
+/// every occurrence of a term highlighted.
+///
+/// Written by hand rather than with tantivy's `SnippetGenerator` because hits come from two
+/// tokenizers (words and character grams): highlighting the exact strings the clerk typed is
+/// simpler and clearer than merging overlapping bigram offsets.
+pub fn snippet(text: &str, terms: &[String], width: usize) -> Snippet {
+    let lower = text.to_lowercase();
+    let same_offsets = lower.len() == text.len();
+    let mut matches: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
+    for (ti, term) in terms.iter().enumerate() {
+        let needle = term.to_lowercase();
+        if needle.is_empty() {
+            continue;
+        }
+        let haystack = if same_offsets { &lower } else { text };
+        for (start, _) in haystack.match_indices(needle.as_str()) {
+            matches.push((start, start + needle.len(), ti));
+        }
+    }
+    matches.sort();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let char_at = |byte: usize| chars.partition_point(|&(b, _)| b < byte);
+    // Choose the window start (in chars) that covers the most distinct terms.
+    let mut best = (0usize, 0usize); // (distinct terms, window start char)
+    for &(start, _, _) in &matches {
+        let first = char_at(start).saturating_sub(width / 4);
+        let last_byte = chars
+            .get(first + width)
+            .map(|&(b, _)| b)
+            .unwrap_or(text.len());
+        let mut seen: Vec<usize> = matches
+            .iter()
+            .filter(|&&(s, e, _)| s >= chars.get(first).map_or(0, |c| c.0) && e <= last_byte)
+            .map(|&(_, _, t)| t)
+            .collect();
+        seen.sort();
+        seen.dedup();
+        if seen.len() > best.0 {
+            best = (seen.len(), first);
+        }
+    }
+    let from_char = best.1;
+    let to_char = (from_char + width).min(chars.len());
+    let from = chars.get(from_char).map_or(text.len(), |c| c.0);
+    let to = chars.get(to_char).map_or(text.len(), |c| c.0);
+    let window = &text[from..to];
+    let mut highlights: Vec<(usize, usize)> = matches
+        .iter()
+        .filter(|&&(s, e, _)| s >= from && e <= to)
+        .map(|&(s, e, _)| (s - from, e - from))
+        .collect();
+    highlights.sort();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (s, e) in highlights {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    // Show the passage on one line.
+    let flat: String = window
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    Snippet {
+        text: flat,
+        highlights: merged,
+    }
+}
+
+impl Snippet {
+    /// The snippet with highlights wrapped in `open` … `close`.
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        let mut out = String::with_capacity(self.text.len() + 8 * self.highlights.len());
+        let mut at = 0;
+        for &(s, e) in &self.highlights {
+            out.push_str(&self.text[at..s]);
+            out.push_str(open);
+            out.push_str(&self.text[s..e]);
+            out.push_str(close);
+            at = e;
+        }
+        out.push_str(&self.text[at..]);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_phrases_stay_together() {
+        assert_eq!(
+            query_terms(r#"征地 "补偿 款"  城关镇"#),
+            ["征地", "补偿 款", "城关镇"]
+        );
+    }
+
+    #[test]
+    fn snippet_highlights_every_term_in_the_best_window() {
+        let text = format!(
+            "{}我们村的征地补偿款至今没有发放到位。{}",
+            "无关的内容。".repeat(30),
+            "其他。".repeat(30)
+        );
+        let s = snippet(&text, &["补偿".into(), "发放".into()], 40);
+        assert_eq!(s.highlights.len(), 2);
+        assert_eq!(s.marked("[", "]").matches('[').count(), 2);
+        assert!(s.marked("[", "]").contains("征地[补偿]款至今没有[发放]"));
+    }
+}

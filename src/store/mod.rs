@@ -1,0 +1,310 @@
+//! The index folder: the tantivy index of records, and the files beside it.
+//!
+//! Layout of an index folder (default `index/`):
+//! - tantivy's own files (`meta.json`, segments): one document per record;
+//! - `files.jsonl`, the [`manifest`] of ingested files and their content hashes, appended after
+//!   every commit, which makes a re-run skip unchanged files;
+//! - `failures.log`, one line per file that failed, with the reason (appended, never rewritten);
+//! - `model.json`, the learned classifier when `xinfang train` has been run;
+//! - `link/`, the state of petitioner and duplicate linking.
+//!
+//! Every record document carries the whole [`Record`] as stored JSON, so `show` and `export`
+//! give back exactly what the pipeline produced; the other fields exist to search and filter.
+//! Writes are upserts by record id: a record is deleted by its id (or by its file's key, when
+//! a changed file is re-read) before it is added, so no sequence of runs duplicates a record.
+
+pub mod manifest;
+
+use crate::record::Record;
+use crate::segment::{GramTokenizer, Segmenter};
+use std::path::{Path, PathBuf};
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::TermQuery;
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing,
+    TextOptions, Value, FAST, STORED, STRING,
+};
+use tantivy::tokenizer::Token;
+use tantivy::{DateTime, Index, Searcher, TantivyDocument, Term};
+
+/// Name under which the jieba tokenizer is registered in tantivy.
+pub const JIEBA: &str = "jieba";
+/// Name under which the character-gram tokenizer is registered in tantivy.
+pub const GRAMS: &str = "grams";
+
+/// The fields of a record document.
+#[derive(Clone, Copy)]
+pub struct Fields {
+    /// Record id (exact).
+    pub id: Field,
+    /// Hash of the source file's path: deletes every record of a file that changed.
+    pub file_key: Field,
+    /// Title and text, jieba search-mode tokens (pre-tokenized by the pipeline).
+    pub body: Field,
+    /// Title and text, character bigrams: substring and phrase matching.
+    pub grams: Field,
+    pub date: Field,
+    pub category: Field,
+    pub flag: Field,
+    pub county: Field,
+    pub township: Field,
+    pub village: Field,
+    pub level: Field,
+    pub format: Field,
+    pub petitioner_id: Field,
+    /// The whole record as JSON (stored only).
+    pub record: Field,
+}
+
+impl Fields {
+    fn build() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text = |tokenizer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
+        let fields = Fields {
+            id: b.add_text_field("id", STRING | STORED),
+            file_key: b.add_text_field("file_key", STRING | STORED),
+            body: b.add_text_field("body", text(JIEBA)),
+            grams: b.add_text_field("grams", text(GRAMS)),
+            date: b.add_date_field(
+                "date",
+                DateOptions::default()
+                    .set_indexed()
+                    .set_fast()
+                    .set_precision(DateTimePrecision::Seconds),
+            ),
+            category: b.add_text_field("category", STRING | FAST),
+            flag: b.add_text_field("flag", STRING | FAST),
+            county: b.add_text_field("county", STRING | FAST),
+            township: b.add_text_field("township", STRING | FAST),
+            village: b.add_text_field("village", STRING | FAST),
+            level: b.add_text_field("level", STRING | FAST),
+            format: b.add_text_field("format", STRING | FAST),
+            petitioner_id: b.add_text_field("petitioner_id", STRING | FAST),
+            record: b.add_text_field("record", STORED),
+        };
+        (b.build(), fields)
+    }
+}
+
+/// An open index folder.
+pub struct Store {
+    pub index: Index,
+    pub fields: Fields,
+    pub dir: PathBuf,
+}
+
+/// Errors opening or writing the index folder.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("index {path}: {source}")]
+    Tantivy {
+        path: String,
+        source: tantivy::TantivyError,
+    },
+    #[error("index {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("index {0} does not exist yet: run `xinfang ingest` first")]
+    Missing(String),
+    #[error("index {path}: stored record is not valid JSON: {source}")]
+    BadRecord {
+        path: String,
+        source: serde_json::Error,
+    },
+}
+
+impl Store {
+    /// Open the index in `dir`, creating the folder and an empty index when there is none.
+    pub fn open_or_create(dir: &Path, segmenter: &Segmenter) -> Result<Store, StoreError> {
+        let path = dir.display().to_string();
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let (schema, fields) = Fields::build();
+        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| StoreError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let index = Index::open_or_create(mmap, schema).map_err(|source| StoreError::Tantivy {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Self::with_tokenizers(index, fields, dir, segmenter))
+    }
+
+    /// Open an existing index read-only use (search, show, export).
+    pub fn open(dir: &Path, segmenter: &Segmenter) -> Result<Store, StoreError> {
+        let path = dir.display().to_string();
+        if !dir.join("meta.json").exists() {
+            return Err(StoreError::Missing(path));
+        }
+        let index = Index::open_in_dir(dir).map_err(|source| StoreError::Tantivy {
+            path: path.clone(),
+            source,
+        })?;
+        let (schema, fields) = Fields::build();
+        if index.schema() != schema {
+            return Err(StoreError::Tantivy {
+                path,
+                source: tantivy::TantivyError::SchemaError(
+                    "index was written by another version of xinfang: re-ingest into a new folder"
+                        .into(),
+                ),
+            });
+        }
+        Ok(Self::with_tokenizers(index, fields, dir, segmenter))
+    }
+
+    fn with_tokenizers(index: Index, fields: Fields, dir: &Path, segmenter: &Segmenter) -> Store {
+        index.tokenizers().register(JIEBA, segmenter.tokenizer());
+        index.tokenizers().register(GRAMS, GramTokenizer);
+        Store {
+            index,
+            fields,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The tantivy document of a record, given its search-mode tokens from the segmenter and the
+    /// [`file_key`] of its source file.
+    pub fn document(&self, record: &Record, body_tokens: Vec<Token>, key: &str) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &record.id);
+        doc.add_text(f.file_key, key);
+        doc.add_pre_tokenized_text(
+            f.body,
+            Segmenter::pre_tokenized(indexed_text(record), body_tokens),
+        );
+        doc.add_text(f.grams, indexed_text(record));
+        if let Some(date) = record.date.as_deref().and_then(date_value) {
+            doc.add_date(f.date, date);
+        }
+        for c in &record.categories {
+            doc.add_text(f.category, &c.code);
+        }
+        for flag in &record.flags {
+            doc.add_text(f.flag, flag);
+        }
+        let place = &record.place;
+        for (field, value) in [
+            (f.county, &place.county),
+            (f.township, &place.township),
+            (f.village, &place.village),
+            (f.petitioner_id, &record.petitioner_id),
+        ] {
+            if let Some(v) = value {
+                doc.add_text(field, v);
+            }
+        }
+        if let Some(level) = record.addressee_level {
+            doc.add_text(f.level, level.as_str());
+        }
+        if let Some(format) = record.source.format {
+            doc.add_text(f.format, format.as_str());
+        }
+        doc.add_text(
+            f.record,
+            serde_json::to_string(record).expect("a Record always serialises"),
+        );
+        doc
+    }
+
+    /// The record stored in a document.
+    pub fn record_of(&self, doc: &TantivyDocument) -> Result<Record, StoreError> {
+        let json = doc
+            .get_first(self.fields.record)
+            .and_then(|v| v.as_str())
+            .unwrap_or("{}");
+        serde_json::from_str(json).map_err(|source| StoreError::BadRecord {
+            path: self.dir.display().to_string(),
+            source,
+        })
+    }
+
+    /// The term that selects a record by id.
+    pub fn id_term(&self, id: &str) -> Term {
+        Term::from_field_text(self.fields.id, id)
+    }
+
+    /// The term that selects every record of a source file (by its canonical path).
+    pub fn file_term(&self, canonical_path: &str) -> Term {
+        Term::from_field_text(self.fields.file_key, &file_key(canonical_path))
+    }
+
+    /// Ids of the committed records that carry `term`.
+    pub fn ids_matching(&self, searcher: &Searcher, term: Term) -> Result<Vec<String>, StoreError> {
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let addresses = searcher
+            .search(&query, &DocSetCollector)
+            .map_err(|e| self.error(e))?;
+        let mut ids = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
+                ids.push(id.to_string());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// A committed record by id, with its file key.
+    pub fn record_by_id(
+        &self,
+        searcher: &Searcher,
+        id: &str,
+    ) -> Result<Option<(Record, String)>, StoreError> {
+        let query = TermQuery::new(self.id_term(id), IndexRecordOption::Basic);
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| self.error(e))?;
+        let Some((_, address)) = top.into_iter().next() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+        let key = doc
+            .get_first(self.fields.file_key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        Ok(Some((self.record_of(&doc)?, key)))
+    }
+
+    fn error(&self, source: tantivy::TantivyError) -> StoreError {
+        StoreError::Tantivy {
+            path: self.dir.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// What is indexed for full-text search: the title, then the text.
+pub fn indexed_text(record: &Record) -> String {
+    match &record.title {
+        Some(title) if !record.text.starts_with(title.as_str()) => {
+            format!("{title}\n{}", record.text)
+        }
+        _ => record.text.clone(),
+    }
+}
+
+/// Key of a source path in the index (hex of its BLAKE3 hash).
+pub fn file_key(path: &str) -> String {
+    blake3::hash(path.as_bytes()).to_hex()[..32].to_string()
+}
+
+/// An ISO date (`YYYY-MM-DD`) as a tantivy date at midnight UTC.
+pub fn date_value(iso: &str) -> Option<DateTime> {
+    let date = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
+    let secs = date.and_hms_opt(0, 0, 0)?.and_utc().timestamp();
+    Some(DateTime::from_timestamp_secs(secs))
+}
