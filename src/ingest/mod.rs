@@ -52,6 +52,9 @@ pub fn sniff(path: &Path, bytes: &[u8]) -> FileKind {
         if find(bytes, b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet").is_some() {
             return FileKind::Ledger(LedgerKind::Ods);
         }
+        if find(bytes, b"xl/workbook.bin").is_some() {
+            return FileKind::Ledger(LedgerKind::Xlsb);
+        }
         if find(bytes, b"xl/").is_some() {
             return FileKind::Ledger(LedgerKind::Xlsx);
         }
@@ -86,9 +89,10 @@ pub fn sniff(path: &Path, bytes: &[u8]) -> FileKind {
         "txt" | "text" | "" => FileKind::Text,
         "doc" | "docx" | "wps" => FileKind::Unsupported("Word document: save it as PDF to ingest it"),
         "jpg" | "jpeg" | "png" | "tif" | "tiff" => FileKind::Image,
-        "zip" | "rar" | "7z" | "gz" => FileKind::Unsupported("archive: unpack it and ingest the folder"),
-        "json" | "jsonl" | "log" | "md" | "html" | "htm" | "xml" => FileKind::Text,
-        _ => FileKind::Unsupported("not a text, PDF, image or ledger file"),
+        "zip" | "rar" | "7z" | "gz" => {
+            FileKind::Unsupported("archive: unpack it and ingest the folder")
+        }
+        _ => FileKind::Unsupported("not a letter (.txt), PDF, image or ledger file"),
     }
 }
 
@@ -164,18 +168,15 @@ fn letter(display_path: &str, format: Format, original: String, text: String) ->
 
 fn read_text(display_path: &str, bytes: &[u8]) -> Result<Vec<Record>, Problem> {
     let decoded = text::decode(bytes).map_err(|e| Problem::Fail(e.to_string()))?;
-    let format = if text::looks_like_ocr(&decoded.text) {
-        Format::Ocr
-    } else {
-        Format::Text
-    };
+    // A text file is `text` even when it holds OCR output made elsewhere: `ocr` marks text that
+    // xinfang itself recognised. The clean-up below is safe on typed text too.
     let cleaned = text::clean_ocr(&decoded.text);
     if !cleaned.chars().any(crate::segment::is_han) {
         return Err(Problem::Fail(
             "no Chinese text in the file (junk or wrong encoding)".into(),
         ));
     }
-    Ok(vec![letter(display_path, format, decoded.text, cleaned)])
+    Ok(vec![letter(display_path, Format::Text, decoded.text, cleaned)])
 }
 
 fn read_pdf(

@@ -1,0 +1,790 @@
+//! Flags a petition office counts and acts on, each with its evidence (标记):
+//! `collective` (集体访), `skip_level` (越级访), `risk` (过激行为/极端风险), `law_related` (涉法涉诉),
+//! `forwarded` (上级转送/交办).
+//!
+//! Why it exists: these flags decide urgency and statistics; a clerk must see the words behind
+//! each one. What it must never do: raise `risk` on a denial ("我们不会去闹事") or on words
+//! reported from others ("有人煽动我们去堵路，我们没有参加"), nor miss a real threat; match raw
+//! substrings (cues are runs of whole jieba tokens, as in the rules).
+//!
+//! Data: fields filled by the extraction stage (headcount, petitioners, addressee level) and the
+//! record's tokens; the cue lists are below, built from the domain glossary and county practice.
+
+use super::rules::{is_clause_end, is_sentence_end, PhraseMatcher};
+use crate::record::{Level, Record};
+use std::collections::BTreeMap;
+
+/// Statistical threshold of a collective petition (五人以上).
+pub const COLLECTIVE_THRESHOLD: u32 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cue {
+    /// Joint letter or group action (联名, 集体上访 …).
+    Collective,
+    /// A group word that makes a collective petition when the writer says 我们 (村民, 职工 …).
+    Group,
+    /// Self-harm or violent act: risk whenever asserted (自焚, 跳楼, 堵路 …).
+    RiskHard,
+    /// Risk only as a threat (a condition or a will: 如果…就去北京, 上访到底).
+    RiskThreat,
+    /// Going to Beijing / the national bureau: skip-level when actual, risk when threatened.
+    Beijing,
+    /// Higher-level petition bodies (省信访局 …): skip-level when the petitioner went there.
+    Higher,
+    /// Forwarding words of a cover note (转送, 交办 …).
+    Forward,
+    /// Words only a cover note from above uses (交办单, 转送单, 现转你单位 …): forwarded by themselves.
+    CoverNote,
+    /// Taking part (参加, 参与, 跟着 …): after a negation, a refusal of what others proposed.
+    Join,
+    /// Litigation words (判决, 法院 …).
+    Law,
+    /// Negation (不会, 绝不, 没有 …).
+    Negation,
+    /// Condition or will that turns an act into a threat (如果, 否则, 就 …).
+    Condition,
+    /// Words reported from others (煽动, 听说 …).
+    Reported,
+    /// A marker of a higher level in a cover note (省, 市, 国家, 上级 …).
+    HigherBody,
+}
+
+const CUES: &[(Cue, &[&str])] = &[
+    (
+        Cue::Collective,
+        &[
+            "联名",
+            "联名信",
+            "集体上访",
+            "集体访",
+            "集体信访",
+            "签名",
+            "按手印",
+            "手印",
+            "全体村民",
+            "全村村民",
+            "全村",
+            "全体职工",
+            "全体业主",
+            "众多村民",
+            "多名村民",
+            "群众代表",
+            "村民代表",
+            "联名上访",
+        ],
+    ),
+    (
+        Cue::Group,
+        &[
+            "村民",
+            "群众",
+            "职工",
+            "工人",
+            "农民工",
+            "业主",
+            "老党员",
+            "退休职工",
+            "下岗职工",
+            "复员军人",
+            "教师",
+            "家庭",
+            "户",
+        ],
+    ),
+    (
+        Cue::RiskHard,
+        &[
+            "自焚",
+            "跳楼",
+            "跳河",
+            "跳井",
+            "喝药",
+            "喝农药",
+            "服毒",
+            "服药自杀",
+            "自杀",
+            "上吊",
+            "轻生",
+            "寻短见",
+            "一死了之",
+            "以死相逼",
+            "以死抗争",
+            "以死明志",
+            "同归于尽",
+            "鱼死网破",
+            "拼命",
+            "死给",
+            "堵路",
+            "堵门",
+            "堵大门",
+            "拦路",
+            "拦车",
+            "围堵",
+            "堵塞交通",
+            "封路",
+            "冲击",
+            "打横幅",
+            "拉横幅",
+            "静坐",
+            "极端",
+            "过激",
+            "爆炸",
+            "炸药",
+            "汽油",
+            "报复社会",
+            "杀人",
+            "砍人",
+        ],
+    ),
+    (
+        Cue::RiskThreat,
+        &[
+            "堵",
+            "堵了",
+            "堵住",
+            "堵上",
+            "跳下去",
+            "跳下来",
+            "不活了",
+            "不想活",
+            "死在",
+            "撞死",
+            "拼了",
+            "上访到底",
+            "告到底",
+            "闹到底",
+            "闹事",
+            "讨个说法",
+            "一直上访",
+            "天天上访",
+            "去省里",
+            "到省里",
+            "上省城",
+        ],
+    ),
+    (
+        Cue::Beijing,
+        &[
+            "进京",
+            "赴京",
+            "去北京",
+            "到北京",
+            "上北京",
+            "进京上访",
+            "赴京上访",
+            "北京上访",
+            "国家信访局",
+            "中央",
+            "天安门",
+            "中南海",
+        ],
+    ),
+    (
+        Cue::Higher,
+        &[
+            "省信访局",
+            "市信访局",
+            "省委",
+            "省政府",
+            "市委",
+            "市政府",
+            "省长",
+            "市长",
+            "省纪委",
+            "市纪委",
+            "省里",
+            "市里",
+        ],
+    ),
+    (
+        Cue::Forward,
+        &[
+            "转送", "交办", "转办", "批转", "转交", "转来", "批办", "转去",
+        ],
+    ),
+    (
+        Cue::CoverNote,
+        &[
+            "交办单",
+            "转办单",
+            "转送单",
+            "转交单",
+            "交办函",
+            "转送函",
+            "来信转送单",
+            "信访事项交办单",
+            "信访事项转送单",
+            "现转你单位",
+            "转你单位",
+            "转你们单位",
+            "报我局",
+            "交办件",
+        ],
+    ),
+    (
+        Cue::Join,
+        &[
+            "参加", "参与", "跟着", "跟", "去", "响应", "同意", "答应", "照做",
+        ],
+    ),
+    (
+        Cue::Law,
+        &[
+            "判决",
+            "判决书",
+            "法院",
+            "仲裁",
+            "申诉",
+            "强制执行",
+            "申请执行",
+            "执行庭",
+            "起诉",
+            "诉讼",
+            "再审",
+            "裁定",
+            "检察院",
+            "公安局",
+            "派出所",
+            "立案",
+            "上诉",
+            "一审",
+            "二审",
+            "审判",
+            "法官",
+            "调解书",
+            "裁决",
+        ],
+    ),
+    (
+        Cue::Negation,
+        &[
+            "不会",
+            "绝不",
+            "决不",
+            "绝对不会",
+            "决不会",
+            "绝不会",
+            "没有",
+            "并未",
+            "未",
+            "不",
+            "没",
+            "从未",
+            "从没",
+            "不再",
+            "不想",
+            "不愿",
+            "不敢",
+            "并没有",
+            "从来不",
+            "不要",
+            "无意",
+            "不打算",
+            "拒绝",
+        ],
+    ),
+    (
+        Cue::Condition,
+        &[
+            "如果",
+            "若",
+            "要是",
+            "否则",
+            "不然",
+            "再不",
+            "只能",
+            "只好",
+            "就",
+            "必将",
+            "一定",
+            "将会",
+            "宁可",
+            "大不了",
+            "逼",
+            "逼得",
+            "被逼",
+            "扬言",
+            "威胁",
+            "声称",
+            "准备",
+            "打算",
+        ],
+    ),
+    (
+        Cue::Reported,
+        &[
+            "煽动",
+            "怂恿",
+            "鼓动",
+            "唆使",
+            "挑唆",
+            "撺掇",
+            "动员",
+            "劝",
+            "有人劝",
+            "听说",
+            "据说",
+            "谣传",
+            "传言",
+            "有人说",
+            "别人说",
+        ],
+    ),
+    (
+        Cue::HigherBody,
+        &[
+            "省",
+            "市",
+            "国家",
+            "上级",
+            "中央",
+            "省信访局",
+            "市信访局",
+            "国家信访局",
+            "省委",
+            "市委",
+            "省政府",
+            "市政府",
+            "信访局",
+        ],
+    ),
+];
+
+/// The flag cues, compiled once.
+#[derive(Clone, Debug)]
+pub struct FlagRules {
+    matcher: PhraseMatcher<Vec<Cue>>,
+}
+
+impl Default for FlagRules {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Flags of one record with their evidence, in the order `collective, skip_level, risk,
+/// law_related, forwarded`.
+pub type Flags = BTreeMap<String, Vec<String>>;
+
+struct Hit<'a> {
+    start: usize,
+    end: usize,
+    text: String,
+    cues: &'a [Cue],
+}
+
+impl FlagRules {
+    pub fn new() -> Self {
+        let mut m: BTreeMap<String, Vec<Cue>> = BTreeMap::new();
+        for (cue, words) in CUES {
+            for w in *words {
+                m.entry(w.to_string()).or_default().push(*cue);
+            }
+        }
+        FlagRules {
+            matcher: PhraseMatcher::new(m),
+        }
+    }
+
+    /// Compute the flags of a record. `legal_category` tells whether the classifier put the
+    /// record in the legal (涉法涉诉) category.
+    pub fn flags(&self, record: &Record, tokens: &[&str], legal_category: Option<&str>) -> Flags {
+        let mut out = Flags::new();
+        let hits: Vec<Hit> = self
+            .matcher
+            .find(tokens)
+            .into_iter()
+            .map(|h| Hit {
+                start: h.start,
+                end: h.end,
+                text: h.text,
+                cues: h.payload.as_slice(),
+            })
+            .collect();
+        // Sentence and clause number of every token.
+        let (mut sent, mut clause) = (vec![0usize; tokens.len()], vec![0usize; tokens.len()]);
+        let (mut s, mut c) = (0, 0);
+        for (k, t) in tokens.iter().enumerate() {
+            sent[k] = s;
+            clause[k] = c;
+            if is_clause_end(t) {
+                c += 1;
+            }
+            if is_sentence_end(t) {
+                s += 1;
+            }
+        }
+        let mut clause_start = vec![0usize; c + 1];
+        for (k, &cl) in clause.iter().enumerate().rev() {
+            clause_start[cl] = k;
+        }
+        let has = |h: &Hit, cue: Cue| h.cues.contains(&cue);
+        let in_sentence = |h: &Hit, cue: Cue| {
+            hits.iter()
+                .any(|o| sent[o.start] == sent[h.start] && o.start != h.start && has(o, cue))
+        };
+        // A negation before the cue in its clause, not followed by a condition word (不给钱就跳楼).
+        let negated = |h: &Hit| {
+            let before: Vec<&Hit> = hits
+                .iter()
+                .filter(|o| clause[o.start] == clause[h.start] && o.start < h.start)
+                .collect();
+            let neg_token = (clause_start[clause[h.start]]..h.start)
+                .rev()
+                .find(|&k| is_negation_token(tokens[k]));
+            let neg_hit = before
+                .iter()
+                .rposition(|o| has(o, Cue::Negation))
+                .map(|p| before[p].start);
+            match neg_token.max(neg_hit) {
+                Some(k) => !before.iter().any(|o| o.start > k && has(o, Cue::Condition)),
+                None => false,
+            }
+        };
+        // The next clause refuses ("…去堵路，我们没有参加"): a negation with a taking-part word,
+        // or a short negated clause ("我们没有"), and no risk word of its own.
+        let refused = |h: &Hit| {
+            let next = clause[h.start] + 1;
+            let in_next: Vec<&Hit> = hits.iter().filter(|o| clause[o.start] == next).collect();
+            let words = tokens
+                .iter()
+                .zip(&clause)
+                .filter(|(t, &c)| c == next && !t.trim().is_empty() && !is_clause_end(t))
+                .count();
+            in_next.iter().any(|o| has(o, Cue::Negation))
+                && !in_next.iter().any(|o| has(o, Cue::Condition))
+                && (words <= 3 || in_next.iter().any(|o| has(o, Cue::Join)))
+                && !in_next
+                    .iter()
+                    .any(|o| has(o, Cue::RiskHard) || has(o, Cue::RiskThreat))
+        };
+        let reported = |h: &Hit| in_sentence(h, Cue::Reported) || refused(h);
+        let threatened = |h: &Hit| in_sentence(h, Cue::Condition);
+
+        // collective
+        // Counted people decide when the extraction stage counted them (a joint letter signed by
+        // three is not a collective petition); words decide only when nobody was counted.
+        let mut ev = Vec::new();
+        let counted = record
+            .headcount
+            .or((record.petitioners.len() >= 2).then_some(record.petitioners.len() as u32));
+        if let Some(n) = record.headcount.filter(|&n| n >= COLLECTIVE_THRESHOLD) {
+            ev.push(format!("人数：{n}"));
+        }
+        if record.petitioners.len() >= COLLECTIVE_THRESHOLD as usize {
+            ev.push(format!("信访人：{}人", record.petitioners.len()));
+        }
+        let we: Vec<usize> = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| matches!(**t, "我们" | "我村" | "我们村"))
+            .map(|(k, _)| k)
+            .collect();
+        for h in &hits {
+            let meeting = tokens
+                .get(h.end_hint(tokens))
+                .is_some_and(|t| matches!(*t, "会" | "会上" | "大会" | "会议"));
+            if has(h, Cue::Collective) && !negated(h) && !meeting {
+                push_once(&mut ev, &h.text);
+            } else if has(h, Cue::Group)
+                && we
+                    .iter()
+                    .any(|&k| clause[k] == clause[h.start] && k < h.start)
+            {
+                push_once(&mut ev, &format!("我们…{}", h.text));
+            }
+        }
+        let collective = match counted {
+            Some(n) => n >= COLLECTIVE_THRESHOLD,
+            None => ev.iter().any(|e| !e.starts_with("我们…")),
+        };
+        if collective && !ev.is_empty() {
+            out.insert("collective".into(), ev);
+        }
+
+        // risk and skip_level
+        let mut risk = Vec::new();
+        let mut skip = Vec::new();
+        if let Some(l) = record.addressee_level.filter(|l| *l > Level::County) {
+            skip.push(format!("受信级别：{}", l.zh()));
+        }
+        for h in &hits {
+            if negated(h) || reported(h) {
+                continue;
+            }
+            if has(h, Cue::RiskHard) || (has(h, Cue::RiskThreat) && threatened(h)) {
+                push_once(&mut risk, &h.text);
+            }
+            if has(h, Cue::Beijing) {
+                if threatened(h) {
+                    push_once(&mut risk, &h.text);
+                } else if h.text != "中央" && petition_in_sentence(tokens, &sent, sent[h.start]) {
+                    push_once(&mut skip, &h.text);
+                }
+            } else if has(h, Cue::Higher) && !threatened(h) && went_there(tokens, h.start) {
+                push_once(&mut skip, &h.text);
+            }
+        }
+        if !skip.is_empty() {
+            out.insert("skip_level".into(), skip);
+        }
+        if !risk.is_empty() {
+            out.insert("risk".into(), risk);
+        }
+
+        // law_related
+        let mut law = Vec::new();
+        if let Some(code) = legal_category {
+            law.push(format!("类别：{code}"));
+        }
+        for h in &hits {
+            if has(h, Cue::Law) && !negated(h) {
+                push_once(&mut law, &h.text);
+            }
+        }
+        // One passing mention of a police station is not a matter in court: need a legal
+        // category, or two distinct litigation words.
+        if legal_category.is_some() || law.len() >= 2 {
+            out.insert("law_related".into(), law);
+        }
+
+        // forwarded: a forwarding word with a higher body in the same sentence.
+        let mut fwd = Vec::new();
+        for h in hits.iter().filter(|h| has(h, Cue::CoverNote)) {
+            push_once(&mut fwd, &h.text);
+        }
+        for h in &hits {
+            if has(h, Cue::Forward) && !negated(h) {
+                let body = hits.iter().find(|o| {
+                    sent[o.start] == sent[h.start] && has(o, Cue::HigherBody) && o.start != h.start
+                });
+                let body_token = tokens
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| sent[*k] == sent[h.start])
+                    .find(|(_, t)| {
+                        t.chars().count() >= 2
+                            && (t.ends_with('省') || t.ends_with('市') || t.contains("信访局"))
+                    })
+                    .map(|(_, t)| t.to_string());
+                if let Some(b) = body.map(|b| b.text.clone()).or(body_token) {
+                    push_once(&mut fwd, &format!("{b}…{}", h.text));
+                }
+            }
+        }
+        if !fwd.is_empty() {
+            out.insert("forwarded".into(), fwd);
+        }
+        out
+    }
+}
+
+/// A token that negates what follows: 没想过, 不准备, 未曾 … but not 不得不, 不管, 不满.
+fn is_negation_token(t: &str) -> bool {
+    const NOT_NEGATING: &[&str] = &[
+        "不得不",
+        "不断",
+        "不少",
+        "不仅",
+        "不但",
+        "不管",
+        "不论",
+        "不久",
+        "不同",
+        "不错",
+        "不停",
+        "不满",
+        "不公",
+        "不公平",
+        "不到位",
+        "不给",
+        "不解决",
+        "不办",
+        "不理",
+        "不予",
+        "不让",
+        "不作为",
+        "未遂",
+        "未果",
+    ];
+    (t.starts_with('没')
+        || t.starts_with('不')
+        || t.starts_with('未')
+        || t.starts_with("从未")
+        || t.starts_with("绝不")
+        || t.starts_with("决不"))
+        && !NOT_NEGATING.contains(&t)
+}
+
+/// A higher body counts for skip-level only when the writer went or wrote there: a movement or
+/// petition verb just before it (到/去/向/赴/找 …).
+fn went_there(tokens: &[&str], at: usize) -> bool {
+    tokens[at.saturating_sub(3)..at].iter().any(|t| {
+        matches!(
+            *t,
+            "到" | "去"
+                | "向"
+                | "赴"
+                | "找"
+                | "上"
+                | "来到"
+                | "前往"
+                | "去了"
+                | "到了"
+                | "跑到"
+                | "写信给"
+                | "反映到"
+        )
+    })
+}
+
+/// The sentence speaks of petitioning (上访, 信访, 反映, 告状 …), not of a trip.
+fn petition_in_sentence(tokens: &[&str], sent: &[usize], s: usize) -> bool {
+    tokens.iter().zip(sent).any(|(t, &k)| {
+        k == s
+            && (t.contains('访') || t.contains("反映") || t.contains("告状") || t.contains("投诉"))
+    })
+}
+
+impl Hit<'_> {
+    /// Index of the first non-space token after the hit.
+    fn end_hint(&self, tokens: &[&str]) -> usize {
+        let mut k = self.end;
+        while k < tokens.len() && tokens[k].trim().is_empty() {
+            k += 1;
+        }
+        k
+    }
+}
+
+fn push_once(v: &mut Vec<String>, s: &str) {
+    if !v.iter().any(|e| e == s) {
+        v.push(s.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jieba_rs::Jieba;
+
+    fn flags_of(text: &str, rec: Record) -> Flags {
+        let j = Jieba::new();
+        let toks: Vec<&str> = j.cut(text, true).into_iter().map(|t| t.word).collect();
+        FlagRules::new().flags(&rec, &toks, None)
+    }
+
+    fn risk(text: &str) -> bool {
+        flags_of(text, Record::default()).contains_key("risk")
+    }
+
+    #[test]
+    fn real_threats_are_risk() {
+        for t in [
+            "再不解决，我就去县政府门口自焚。",
+            "逼得我只能喝农药了。",
+            "不给钱我们就去堵路。",
+            "如果这次还不解决，我们就去北京上访。",
+            "我们要上访到底，否则绝不罢休。",
+            "他扬言要和村干部同归于尽。",
+            "村民围堵了乡政府大门。",
+            "我母亲被逼服毒，现在还在医院。",
+            "我只能以死相逼。",
+            "我们准备去跳楼。",
+            "再不管，我们就把村口的公路堵了，看谁来管。",
+            "再不给解决，我就从信访局楼上跳下去。",
+            "我甚至想过到县委门口自焚。",
+        ] {
+            assert!(risk(t), "missed: {t}");
+        }
+    }
+
+    #[test]
+    fn denials_and_reported_speech_are_not_risk() {
+        for t in [
+            "我们不会去闹事，只想讨回工钱。",
+            "我们绝不会堵路，请领导放心。",
+            "有人煽动我们去堵路，我们没有参加。",
+            "听说邻村有人去堵路了。",
+            "我们从未参与围堵。",
+            "我们去北京旅游过一次。",
+            "村里有人劝我们去堵路，我们没有，我们相信组织会处理好。",
+            "我们没有去县里闹，也从来没想过越级去北京。",
+        ] {
+            assert!(!risk(t), "false alarm: {t}");
+        }
+    }
+
+    #[test]
+    fn going_to_beijing_is_skip_level_when_actual_risk_when_threatened() {
+        let f = flags_of("去年我们到北京国家信访局反映过。", Record::default());
+        assert!(f.contains_key("skip_level") && !f.contains_key("risk"));
+        let f = flags_of("如果不解决我们就进京上访。", Record::default());
+        assert!(f.contains_key("risk") && !f.contains_key("skip_level"));
+        let rec = Record {
+            addressee_level: Some(Level::Province),
+            ..Default::default()
+        };
+        assert_eq!(
+            flags_of("尊敬的领导：", rec)["skip_level"],
+            vec!["受信级别：省级"]
+        );
+        assert!(!flags_of("尊敬的县领导：", Record::default()).contains_key("skip_level"));
+    }
+
+    #[test]
+    fn collective_by_headcount_petitioners_and_cues() {
+        let rec = Record {
+            headcount: Some(12),
+            ..Default::default()
+        };
+        assert!(flags_of("反映问题。", rec).contains_key("collective"));
+        let rec = Record {
+            headcount: Some(3),
+            ..Default::default()
+        };
+        assert!(!flags_of("反映问题。", rec).contains_key("collective"));
+        assert!(flags_of("这是我们的联名信。", Record::default()).contains_key("collective"));
+        // "我们…村民" alone is how one villager writes too: supporting evidence, not proof.
+        let f = flags_of("我们东关村村民强烈要求解决。", Record::default());
+        assert!(!f.contains_key("collective"), "{f:?}");
+        let f = flags_of("我们东关村村民联名反映。", Record::default());
+        assert_eq!(f["collective"], vec!["我们…村民", "联名"]);
+        assert!(!flags_of("我家的承包地被占了。", Record::default()).contains_key("collective"));
+        // Three counted co-signers: the words 联名/签名 do not make it collective.
+        let rec = Record {
+            headcount: Some(3),
+            ..Default::default()
+        };
+        assert!(!flags_of("联名群众签名（按手印）：", rec).contains_key("collective"));
+        assert!(!flags_of("他在全体村民会上答应过。", Record::default()).contains_key("collective"));
+    }
+
+    #[test]
+    fn forwarded_needs_a_higher_body() {
+        let f = flags_of("南川市信访局转送：请依法处理并答复。", Record::default());
+        assert!(f.contains_key("forwarded"), "{f:?}");
+        assert!(flags_of("省信访局交办件。", Record::default()).contains_key("forwarded"));
+        assert!(!flags_of("我把材料转交给了村主任。", Record::default()).contains_key("forwarded"));
+        let f = flags_of(
+            "信访事项交办单\n现将来信转去，现转你单位，请认真调查处理。",
+            Record::default(),
+        );
+        assert!(f.contains_key("forwarded"), "{f:?}");
+    }
+
+    #[test]
+    fn law_related_from_litigation_words_or_category() {
+        let f = flags_of("法院判决已生效，但一直没有执行。", Record::default());
+        assert!(f.contains_key("law_related"));
+        assert!(!flags_of("路过派出所门口。", Record::default()).contains_key("law_related"));
+        let j = Jieba::new();
+        let toks: Vec<&str> = j
+            .cut("反映问题", true)
+            .into_iter()
+            .map(|t| t.word)
+            .collect();
+        let f = FlagRules::new().flags(&Record::default(), &toks, Some("legal"));
+        assert!(f.contains_key("law_related"));
+    }
+}

@@ -1,0 +1,303 @@
+//! Rule scores of the taxonomy's categories over a record's jieba tokens (规则打分).
+//!
+//! Why it exists: a clerk must see *why* a letter landed in a category; rules give a score and
+//! the matched words for every category, with or without a learned model.
+//!
+//! What it must never do: match raw substrings. A term matches only a run of whole tokens
+//! (`征地补偿` matches the token `征地补偿` or the run `征地` `补偿`, never the inside of another
+//! word), so 法院 inside an unrelated compound does not count. Longest match wins at a position
+//! and is counted once.
+//!
+//! Data: terms, weights, negative cues and demand cues come from the taxonomy file.
+
+use super::taxonomy::Taxonomy;
+use std::collections::HashMap;
+
+/// Tokens that end a sentence (句) or a clause (分句).
+pub(crate) fn is_sentence_end(t: &str) -> bool {
+    matches!(
+        t,
+        "。" | "！" | "？" | "!" | "?" | "；" | ";" | "\n" | "\r\n" | "…" | "……"
+    ) || t.contains('\n')
+}
+
+pub(crate) fn is_clause_end(t: &str) -> bool {
+    is_sentence_end(t) || matches!(t, "，" | "," | "：" | ":" | "、")
+}
+
+/// A dictionary of token-run phrases, each carrying some payload.
+#[derive(Clone, Debug)]
+pub(crate) struct PhraseMatcher<T> {
+    phrases: HashMap<String, T>,
+    max_chars: usize,
+}
+
+/// One phrase found in a token list.
+#[derive(Clone, Debug)]
+pub(crate) struct PhraseHit<'p, T> {
+    /// Index of the first token of the run.
+    pub start: usize,
+    /// One past the last token of the run.
+    pub end: usize,
+    /// The text as it appears (the tokens joined, whitespace tokens skipped).
+    pub text: String,
+    pub payload: &'p T,
+}
+
+impl<T> PhraseMatcher<T> {
+    pub(crate) fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
+        let phrases: HashMap<String, T> = entries
+            .into_iter()
+            .filter(|(k, _)| !k.trim().is_empty())
+            .collect();
+        let max_chars = phrases.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        PhraseMatcher { phrases, max_chars }
+    }
+
+    /// Non-overlapping hits, longest phrase first at each position, left to right.
+    /// Whitespace tokens (OCR spacing) are skipped inside a run.
+    pub(crate) fn find<'p>(&'p self, tokens: &[&str]) -> Vec<PhraseHit<'p, T>> {
+        let mut hits = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            if tokens[i].trim().is_empty() {
+                i += 1;
+                continue;
+            }
+            let mut buf = String::new();
+            let mut chars = 0;
+            let mut best: Option<(usize, String, &T)> = None;
+            let mut j = i;
+            while j < tokens.len() {
+                let t = tokens[j].trim();
+                if t.is_empty() {
+                    j += 1;
+                    continue;
+                }
+                chars += t.chars().count();
+                if chars > self.max_chars {
+                    break;
+                }
+                buf.push_str(t);
+                if let Some(p) = self.phrases.get(&buf) {
+                    best = Some((j + 1, buf.clone(), p));
+                }
+                j += 1;
+            }
+            match best {
+                Some((end, text, payload)) => {
+                    hits.push(PhraseHit {
+                        start: i,
+                        end,
+                        text,
+                        payload,
+                    });
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        hits
+    }
+}
+
+/// What a term means for scoring.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TermUse {
+    /// (category index, weight) for each category whose terms include it.
+    pub weights: Vec<(usize, f32)>,
+    /// Categories for which it is a negative cue.
+    pub negative_for: Vec<usize>,
+    /// It is a demand cue (要求/请求 …).
+    pub demand: bool,
+}
+
+/// Rule score and evidence of one category.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleScore {
+    pub score: f32,
+    /// Matched terms as they appear in the text, strongest contribution first, each once.
+    pub evidence: Vec<String>,
+}
+
+/// The compiled rules of a taxonomy.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    matcher: PhraseMatcher<TermUse>,
+    categories: usize,
+    negative_weight: Vec<f32>,
+    demand_boost: f32,
+}
+
+impl Rules {
+    pub fn new(tax: &Taxonomy) -> Self {
+        let mut uses: HashMap<String, TermUse> = HashMap::new();
+        for (i, c) in tax.categories().iter().enumerate() {
+            for (t, w) in &c.terms {
+                uses.entry(t.trim().to_string())
+                    .or_default()
+                    .weights
+                    .push((i, *w));
+            }
+            for t in &c.negative {
+                uses.entry(t.trim().to_string())
+                    .or_default()
+                    .negative_for
+                    .push(i);
+            }
+        }
+        for t in &tax.demand_cues {
+            uses.entry(t.trim().to_string()).or_default().demand = true;
+        }
+        Rules {
+            matcher: PhraseMatcher::new(uses),
+            categories: tax.categories().len(),
+            negative_weight: tax.categories().iter().map(|c| c.negative_weight).collect(),
+            demand_boost: tax.demand_boost,
+        }
+    }
+
+    /// Score every category (in taxonomy order) on the tokens of one record.
+    pub fn score(&self, tokens: &[&str]) -> Vec<RuleScore> {
+        let hits = self.matcher.find(tokens);
+        // Clause of each token, and whether that clause states a demand.
+        let mut clause_of = vec![0usize; tokens.len()];
+        let mut clause = 0;
+        for (k, t) in tokens.iter().enumerate() {
+            clause_of[k] = clause;
+            if is_clause_end(t) {
+                clause += 1;
+            }
+        }
+        let mut demand_clause = vec![false; clause + 1];
+        for h in &hits {
+            if h.payload.demand {
+                demand_clause[clause_of[h.start]] = true;
+            }
+        }
+        let mut contrib: Vec<HashMap<String, (f32, u32)>> = vec![HashMap::new(); self.categories];
+        let mut negatives: Vec<Vec<String>> = vec![Vec::new(); self.categories];
+        for h in &hits {
+            let boost = if demand_clause[clause_of[h.start]] {
+                self.demand_boost
+            } else {
+                1.0
+            };
+            for &(c, w) in &h.payload.weights {
+                let e = contrib[c].entry(h.text.clone()).or_insert((0.0, 0));
+                e.1 += 1;
+                // k-th occurrence of the same term adds 1/k of its weight.
+                e.0 += w * boost / e.1 as f32;
+            }
+            for &c in &h.payload.negative_for {
+                if !negatives[c].contains(&h.text) {
+                    negatives[c].push(h.text.clone());
+                }
+            }
+        }
+        contrib
+            .into_iter()
+            .enumerate()
+            .map(|(c, m)| {
+                let mut v: Vec<(String, f32)> = m.into_iter().map(|(k, (s, _))| (k, s)).collect();
+                v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                let raw: f32 = v.iter().map(|e| e.1).sum();
+                let score = (raw - self.negative_weight[c] * negatives[c].len() as f32).max(0.0);
+                RuleScore {
+                    score,
+                    evidence: v.into_iter().filter(|e| e.1 > 0.0).map(|e| e.0).collect(),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tax() -> Taxonomy {
+        Taxonomy::default_taxonomy().unwrap()
+    }
+
+    fn idx(t: &Taxonomy, code: &str) -> usize {
+        t.categories().iter().position(|c| c.code == code).unwrap()
+    }
+
+    #[test]
+    fn terms_match_runs_of_whole_tokens_only() {
+        let t = tax();
+        let r = Rules::new(&t);
+        // 征地 + 补偿 as two tokens still match the phrase 征地补偿 once.
+        let s = r.score(&["村里", "征地", "补偿", "没有", "发放"]);
+        let land = &s[idx(&t, "land")];
+        assert_eq!(land.evidence, vec!["征地补偿".to_string()]);
+        // A term inside another token does not match: 法院 is not inside 法院路 token here.
+        let s = r.score(&["住在", "法院路", "附近"]);
+        assert_eq!(s[idx(&t, "legal")].score, 0.0);
+    }
+
+    #[test]
+    fn land_letter_mentioning_the_court_is_land_first() {
+        let t = tax();
+        let r = Rules::new(&t);
+        let toks = [
+            "我们",
+            "村",
+            "的",
+            "耕地",
+            "被",
+            "征用",
+            "，",
+            "征地",
+            "补偿款",
+            "至今",
+            "未",
+            "发放",
+            "，",
+            "法院",
+            "也",
+            "不",
+            "受理",
+            "。",
+            "要求",
+            "发放",
+            "征地补偿",
+            "款",
+            "。",
+        ];
+        let s = r.score(&toks);
+        assert!(s[idx(&t, "land")].score > 2.0 * s[idx(&t, "legal")].score);
+        assert!(s[idx(&t, "legal")].evidence.contains(&"法院".to_string()));
+    }
+
+    #[test]
+    fn demand_clause_boosts_and_repeats_diminish() {
+        let t = tax();
+        let r = Rules::new(&t);
+        let plain = r.score(&["工资", "。"])[idx(&t, "labor")].score;
+        let demand = r.score(&["要求", "发放", "工资", "。"])[idx(&t, "labor")].score;
+        assert!(demand > plain);
+        let twice = r.score(&["工资", "。", "工资", "。"])[idx(&t, "labor")].score;
+        assert!(twice < 2.0 * plain && twice > plain);
+    }
+
+    #[test]
+    fn negative_cues_lower_the_score() {
+        let t = tax();
+        let r = Rules::new(&t);
+        let without = r.score(&["征地", "补偿款"])[idx(&t, "land")].score;
+        let with = r.score(&["征地", "补偿款", "土地承包"])[idx(&t, "land")].score;
+        assert!(with < without);
+    }
+
+    #[test]
+    fn whitespace_tokens_from_ocr_are_skipped() {
+        let t = tax();
+        let r = Rules::new(&t);
+        let s = r.score(&["拖欠", " ", "工资"]);
+        assert!(s[idx(&t, "labor")]
+            .evidence
+            .contains(&"拖欠工资".to_string()));
+    }
+}

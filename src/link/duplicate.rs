@@ -1,0 +1,278 @@
+//! Duplicate letters (重复件): the same letter received more than once — re-sent, copied to several
+//! offices, re-typed, or photocopied and signed by different people (a joint letter, 联名信).
+//!
+//! Why it exists: a clerk must count a petition once, yet see every copy. Exact copies are found by
+//! a hash of the normalised body; near copies by MinHash locality-sensitive hashing over character
+//! trigrams of that body, each candidate then verified by an exact Jaccard similarity when both
+//! texts are at hand (the batch, or the caller's text source for archived records), by the sketch's
+//! estimate otherwise.
+//!
+//! What it must never do: compare all pairs, drop a duplicate (it is marked, counted and shown), or
+//! let the signature block decide: signatures, names, dates, ID and phone numbers are stripped
+//! before hashing, so that one photocopied text signed by different people is one group, while two
+//! different people's short ledger lines that happen to read the same (要求解决低保问题) are not
+//! duplicates (short bodies are compared together with their petitioner and date).
+//!
+//! Where its data comes from: `Record.text` and `Record.petitioners[*].name`.
+
+use super::state::{hash_str, key32, mix64, SKETCH};
+
+/// Characters a normalised body needs to be shingled; shorter bodies (typical ledger summaries)
+/// are duplicates only when text, first petitioner and date all agree.
+pub(crate) const MIN_BODY_CHARS: usize = 30;
+/// LSH banding: 8 bands of 3 MinHash values (candidate probability 0.86 at Jaccard 0.6, 0.97 at
+/// 0.7, 0.997 at 0.8; 0.001 at 0.1).
+pub(crate) const BANDS: usize = 8;
+pub(crate) const ROWS: usize = SKETCH / BANDS;
+/// Verified similarity (Jaccard of trigram sets) from which two letters are duplicates.
+pub(crate) const DUP_JACCARD: f32 = 0.6;
+/// Most recent records looked at per LSH bucket (bounds the cost of boilerplate-heavy buckets).
+pub(crate) const BUCKET_CAP: usize = 32;
+
+/// The body a duplicate is judged on: the text before the closing 此致 (when it closes the letter),
+/// without the petitioners' names, without digits (dates, ID and phone numbers, amounts), without
+/// whitespace and punctuation, with full-width Latin folded to ASCII lower case.
+pub(crate) fn normalise_body(text: &str, names: &[&str]) -> Vec<char> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut end = chars.len();
+    // The closing formula starts the signature block; cut there when it is in the latter part.
+    if let Some(pos) = rfind(&chars, &['此', '致']) {
+        if pos * 2 >= chars.len() {
+            end = pos;
+        }
+    }
+    let mut body: Vec<char> = chars[..end].iter().filter_map(|&c| fold_char(c)).collect();
+    for name in names {
+        let n: Vec<char> = name.chars().filter_map(fold_char).collect();
+        if n.len() >= 2 {
+            remove_all(&mut body, &n);
+        }
+    }
+    // Signature labels left over when the letter had no 此致.
+    for label in [
+        "信访人",
+        "联名人",
+        "签名",
+        "具名",
+        "落款",
+        "联系电话",
+        "身份证号码",
+        "身份证号",
+    ] {
+        let l: Vec<char> = label.chars().collect();
+        remove_all(&mut body, &l);
+    }
+    body
+}
+
+fn fold_char(c: char) -> Option<char> {
+    let c = match c {
+        '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
+        _ => c,
+    };
+    if c.is_ascii_alphabetic() {
+        Some(c.to_ascii_lowercase())
+    } else if c.is_alphabetic() && !c.is_ascii() && !is_digit_like(c) {
+        Some(c)
+    } else {
+        None
+    }
+}
+
+fn is_digit_like(c: char) -> bool {
+    c.is_numeric() || ('\u{FF10}'..='\u{FF19}').contains(&c)
+}
+
+fn rfind(h: &[char], n: &[char]) -> Option<usize> {
+    if n.len() > h.len() {
+        return None;
+    }
+    (0..=h.len() - n.len())
+        .rev()
+        .find(|&i| &h[i..i + n.len()] == n)
+}
+
+fn remove_all(body: &mut Vec<char>, pat: &[char]) {
+    if pat.is_empty() || body.len() < pat.len() {
+        return;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if i + pat.len() <= body.len() && &body[i..i + pat.len()] == pat {
+            i += pat.len();
+        } else {
+            out.push(body[i]);
+            i += 1;
+        }
+    }
+    *body = out;
+}
+
+/// Sorted, distinct hashes of the body's character trigrams.
+pub(crate) fn shingles(body: &[char]) -> Vec<u64> {
+    let mut v: Vec<u64> = body
+        .windows(3)
+        .map(|w| mix64(((w[0] as u64) << 42) ^ ((w[1] as u64) << 21) ^ (w[2] as u64)))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Exact Jaccard similarity of two sorted shingle sets.
+pub(crate) fn jaccard(a: &[u64], b: &[u64]) -> f32 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter as f32 / (a.len() + b.len() - inter) as f32
+}
+
+const SEEDS: [u64; SKETCH] = {
+    let mut s = [0u64; SKETCH];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut i = 0;
+    while i < SKETCH {
+        // splitmix64 steps, evaluated at compile time.
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        s[i] = z ^ (z >> 31);
+        i += 1;
+    }
+    s
+};
+
+/// The body's fingerprint: text hash, 24-value MinHash sketch (low 16 bits of each minimum) and
+/// whether the body was too short to shingle.
+pub(crate) struct Fingerprint {
+    pub text_hash: u64,
+    pub sketch: [u16; SKETCH],
+    pub short: bool,
+    /// Distinct trigram hashes (kept only while the batch is linked).
+    pub shingles: Vec<u64>,
+}
+
+/// Fingerprints a record's body. `identity` (first petitioner's name and the date) is folded in
+/// for short bodies, so that equal short lines from different people or days stay apart.
+pub(crate) fn fingerprint(body: &[char], identity: &str) -> Fingerprint {
+    let text: String = body.iter().collect();
+    if body.len() < MIN_BODY_CHARS {
+        let h = hash_str(&format!("{text}\u{1f}{identity}"));
+        let mut sketch = [0u16; SKETCH];
+        for (i, s) in sketch.iter_mut().enumerate() {
+            *s = mix64(h ^ SEEDS[i]) as u16;
+        }
+        return Fingerprint {
+            text_hash: h,
+            sketch,
+            short: true,
+            shingles: Vec::new(),
+        };
+    }
+    let sh = shingles(body);
+    let mut mins = [u64::MAX; SKETCH];
+    for &x in &sh {
+        for (m, seed) in mins.iter_mut().zip(SEEDS.iter()) {
+            let v = mix64(x ^ seed);
+            if v < *m {
+                *m = v;
+            }
+        }
+    }
+    let mut sketch = [0u16; SKETCH];
+    for (s, m) in sketch.iter_mut().zip(mins.iter()) {
+        *s = *m as u16;
+    }
+    Fingerprint {
+        text_hash: hash_str(&text),
+        sketch,
+        short: false,
+        shingles: sh,
+    }
+}
+
+/// The LSH bucket keys of a sketch, one per band.
+pub(crate) fn band_keys(sketch: &[u16; SKETCH]) -> [u32; BANDS] {
+    let mut keys = [0u32; BANDS];
+    for (b, k) in keys.iter_mut().enumerate() {
+        let mut v: u64 = 0;
+        for r in 0..ROWS {
+            v = (v << 16) | sketch[b * ROWS + r] as u64;
+        }
+        *k = key32(0x6c73_6800 + b as u64, v);
+    }
+    keys
+}
+
+/// Share of equal sketch positions: an estimate of the Jaccard similarity (±0.1).
+pub(crate) fn sketch_similarity(a: &[u16; SKETCH], b: &[u16; SKETCH]) -> f32 {
+    a.iter().zip(b.iter()).filter(|(x, y)| x == y).count() as f32 / SKETCH as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LETTER: &str = "尊敬的县信访局领导：我们是清溪县城关镇东关村村民，二〇二三年村里修建高速公路，\
+        征用了我们组的耕地八十余亩，每亩补偿款至今没有发放到位，村委会说镇里没有拨款，镇里说已经拨付到村，\
+        我们多次找村干部都没有结果。请求领导查清补偿款去向，尽快发放到每户村民手中。此致\n敬礼！\n\
+        信访人：张建国 电话13812345678\n2024年3月5日";
+
+    #[test]
+    fn signature_block_and_names_do_not_matter() {
+        let other = LETTER
+            .replace("张建国", "李秀兰")
+            .replace("13812345678", "13900001111")
+            .replace("2024年3月5日", "2024年4月1日");
+        let a = normalise_body(LETTER, &["张建国"]);
+        let b = normalise_body(&other, &["李秀兰"]);
+        assert_eq!(a, b);
+        assert!(
+            !a.contains(&'礼'),
+            "the closing formula and signature are cut"
+        );
+    }
+
+    #[test]
+    fn retyped_letter_is_similar_and_unrelated_is_not() {
+        let edited = LETTER
+            .replace("八十余亩", "80多亩")
+            .replace("至今没有", "至今都没有")
+            .replace("请求领导", "恳请领导");
+        let a = shingles(&normalise_body(LETTER, &[]));
+        let b = shingles(&normalise_body(&edited, &[]));
+        let j = jaccard(&a, &b);
+        assert!(j > 0.7, "{j}");
+        let c = shingles(&normalise_body(
+            "县信访局：本人是退役军人，多年来一直没有享受优抚待遇，民政部门推诿，请求依法落实优抚政策，\
+             解决生活困难，盼望领导关心老兵，给予答复。",
+            &[],
+        ));
+        assert!(jaccard(&a, &c) < 0.1);
+    }
+
+    #[test]
+    fn short_bodies_carry_identity() {
+        let a = fingerprint(&normalise_body("要求解决低保问题", &[]), "张三|2024-01-01");
+        let b = fingerprint(&normalise_body("要求解决低保问题", &[]), "李四|2024-01-01");
+        assert!(a.short && b.short);
+        assert_ne!(a.text_hash, b.text_hash);
+        assert!(sketch_similarity(&a.sketch, &b.sketch) < 0.2);
+    }
+}

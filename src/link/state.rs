@@ -1,0 +1,607 @@
+//! Compact, persistent linking state: what the linker remembers about every record of the archive
+//! once the texts are gone.
+//!
+//! Why it exists: linking a new batch must compare it against the whole archive without re-reading
+//! the archive. This module holds the per-record and per-petitioner facts in flat vectors (interned
+//! strings, 64-bit hashes, day numbers, a 24-value MinHash sketch) and the sorted key indexes used for
+//! blocking, and it writes them to `<index>/link/state.bin`.
+//!
+//! What it must never do: keep full letter texts or plain ID/phone strings beyond what comparison
+//! needs (IDs are kept packed as digits so that an OCR-damaged number can still be compared character
+//! by character; phones as a number), or leave a half-written state file behind: saving writes a
+//! temporary file, fsyncs it, renames it over the old one and fsyncs the directory, and loading checks
+//! a BLAKE3 checksum so that a torn or foreign file is an error, never a silent mis-link.
+//!
+//! Where its data comes from: [`super::Linker::link_batch`] fills it from extracted
+//! [`crate::record::Record`]s; the key indexes are not stored but rebuilt from the facts on open.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use super::LinkError;
+
+/// "No value" for every `u32` reference (record, mention, symbol, petitioner slot).
+pub(crate) const NONE: u32 = u32::MAX;
+/// "No date" in day numbers.
+pub(crate) const NO_DAY: i32 = i32::MIN;
+/// Number of MinHash values kept per record.
+pub(crate) const SKETCH: usize = 24;
+
+/// Record flag bits.
+pub(crate) const F_REMOVED: u8 = 1;
+pub(crate) const F_REPEAT: u8 = 2;
+pub(crate) const F_DUPLICATE: u8 = 4;
+/// The body was too short for shingling; the sketch encodes the record's identity hash instead.
+pub(crate) const F_SHORT: u8 = 8;
+
+const MAGIC: &[u8; 8] = b"XFLINK01";
+
+// ---------------------------------------------------------------------------------------------
+// Hashing
+// ---------------------------------------------------------------------------------------------
+
+/// Final mix of MurmurHash3: spreads every input bit over the output.
+#[inline]
+pub(crate) fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^= x >> 33;
+    x
+}
+
+/// A fast, deterministic 64-bit string hash (FNV-1a over bytes, then mixed). Stable across runs
+/// and platforms: stored keys depend on it.
+pub(crate) fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &c in b {
+        h ^= c as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    mix64(h)
+}
+
+/// A 32-bit blocking key from a tag and a 64-bit value.
+#[inline]
+pub(crate) fn key32(tag: u64, v: u64) -> u32 {
+    (mix64(v ^ tag.wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interner
+// ---------------------------------------------------------------------------------------------
+
+/// Strings stored once in an arena; a symbol is the string's index. Used for names, places and
+/// categories (with a use count, which gives the term frequencies) and for record ids.
+#[derive(Default)]
+pub(crate) struct Interner {
+    arena: String,
+    /// Start offset of every symbol; the end is the next start (or the arena end).
+    starts: Vec<u32>,
+    by_hash: HashMap<u64, u32>,
+    /// Symbols whose hash collided with an earlier, different string (practically never used).
+    collided: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub(crate) fn resolve(&self, sym: u32) -> &str {
+        let i = sym as usize;
+        if i >= self.starts.len() {
+            return "";
+        }
+        let start = self.starts[i] as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map(|&e| e as usize)
+            .unwrap_or(self.arena.len());
+        &self.arena[start..end]
+    }
+
+    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        match self.by_hash.get(&hash_str(s)) {
+            Some(&sym) if self.resolve(sym) == s => Some(sym),
+            Some(_) => self.collided.get(s).copied(),
+            None => None,
+        }
+    }
+
+    pub(crate) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(sym) = self.get(s) {
+            return sym;
+        }
+        let sym = self.starts.len() as u32;
+        self.starts.push(self.arena.len() as u32);
+        self.arena.push_str(s);
+        let h = hash_str(s);
+        match self.by_hash.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(s.to_string(), sym);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(sym);
+            }
+        }
+        sym
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.starts.capacity() * 4
+            + self.by_hash.capacity() * 13
+            + self.collided.len() * 48
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key index
+// ---------------------------------------------------------------------------------------------
+
+/// A multimap from 32-bit keys to 32-bit values (mention or record numbers), as sorted `u64`
+/// words `key << 32 | value`: 8 bytes an entry, no per-entry allocation. New entries go to a small
+/// sorted tail that is merged into the base when it grows, so a batch costs O(batch · log n)
+/// plus an occasional linear merge, never a rebuild.
+#[derive(Default)]
+pub(crate) struct KeyIndex {
+    base: Vec<u64>,
+    tail: Vec<u64>,
+}
+
+impl KeyIndex {
+    pub(crate) fn from_unsorted(mut v: Vec<u64>) -> KeyIndex {
+        use rayon::slice::ParallelSliceMut;
+        v.par_sort_unstable();
+        v.dedup();
+        KeyIndex {
+            base: v,
+            tail: Vec::new(),
+        }
+    }
+
+    /// Adds entries (a batch's worth); keeps both parts sorted.
+    pub(crate) fn extend(&mut self, entries: impl IntoIterator<Item = u64>) {
+        self.tail.extend(entries);
+        self.tail.sort_unstable();
+        self.tail.dedup();
+        if self.tail.len() > 4096 && self.tail.len() * 8 > self.base.len() {
+            let base = std::mem::take(&mut self.base);
+            let tail = std::mem::take(&mut self.tail);
+            let mut merged = Vec::with_capacity(base.len() + tail.len());
+            let (mut i, mut j) = (0, 0);
+            while i < base.len() && j < tail.len() {
+                if base[i] <= tail[j] {
+                    merged.push(base[i]);
+                    i += 1;
+                } else {
+                    merged.push(tail[j]);
+                    j += 1;
+                }
+            }
+            merged.extend_from_slice(&base[i..]);
+            merged.extend_from_slice(&tail[j..]);
+            merged.dedup();
+            self.base = merged;
+        }
+    }
+
+    /// Values under `key`, the most recent (highest) first, at most `cap` of them, skipping
+    /// values `skip` rejects (removed records).
+    pub(crate) fn get(&self, key: u32, cap: usize, out: &mut Vec<u32>, skip: impl Fn(u32) -> bool) {
+        let lo = (key as u64) << 32;
+        let hi = lo | 0xffff_ffff;
+        let range = |v: &[u64]| {
+            let a = v.partition_point(|&x| x < lo);
+            let b = v.partition_point(|&x| x <= hi);
+            (a, b)
+        };
+        let (ta, tb) = range(&self.tail);
+        let (ba, bb) = range(&self.base);
+        let mut taken = 0;
+        // Tail values are newer than base values only in general; merge both from the top.
+        let (mut i, mut j) = (tb, bb);
+        while taken < cap && (i > ta || j > ba) {
+            let vt = if i > ta {
+                Some(self.tail[i - 1] as u32)
+            } else {
+                None
+            };
+            let vb = if j > ba {
+                Some(self.base[j - 1] as u32)
+            } else {
+                None
+            };
+            let v = match (vt, vb) {
+                (Some(t), Some(b)) if t >= b => {
+                    i -= 1;
+                    t
+                }
+                (_, Some(b)) => {
+                    j -= 1;
+                    b
+                }
+                (Some(t), None) => {
+                    i -= 1;
+                    t
+                }
+                (None, None) => break,
+            };
+            if !skip(v) {
+                out.push(v);
+                taken += 1;
+            }
+        }
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        (self.base.capacity() + self.tail.capacity()) * 8
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-record and per-mention facts
+// ---------------------------------------------------------------------------------------------
+
+/// What is remembered of one record (letter or ledger row).
+#[derive(Clone, Debug)]
+pub(crate) struct RecordFacts {
+    /// Symbol of the record id in `Linker::record_ids`.
+    pub id_sym: u32,
+    /// Days since 1970-01-01 of the letter's date, or [`NO_DAY`].
+    pub day: i32,
+    pub township: u32,
+    pub village: u32,
+    /// Primary category symbol.
+    pub category: u32,
+    /// 0 unknown, 1 county, 2 city, 3 province, 4 national.
+    pub level: u8,
+    pub flags: u8,
+    pub n_mentions: u16,
+    pub first_mention: u32,
+    /// Hash of the normalised body (exact duplicates).
+    pub text_hash: u64,
+    /// Earliest record of this record's duplicate group (itself when alone or earliest).
+    pub dup_rep: u32,
+    /// Next record in the duplicate group (circular; itself when alone).
+    pub dup_next: u32,
+    /// Verified near-duplicate links to older records: `dup_edges[dup_edge_start..+count]`.
+    pub dup_edge_start: u32,
+    pub dup_edge_count: u8,
+}
+
+/// A verified duplicate link from a record to an older one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DupEdge {
+    pub to: u32,
+    /// Similarity × 250.
+    pub sim: u8,
+    pub exact: bool,
+}
+
+/// One petitioner as named on one record (信访人 / one co-signer of a joint letter).
+#[derive(Clone, Debug)]
+pub(crate) struct Mention {
+    pub record: u32,
+    /// Normalised name symbol, or [`NONE`].
+    pub name: u32,
+    /// Phone digits as a number (0: none). Landlines keep their area code.
+    pub phone: u64,
+    /// ID number packed 4 bits a character (0–9, 10 = X, 15 = absent), 18 characters.
+    pub id: [u8; 9],
+    /// 0 none, 1 valid or legacy (a key), 2 present but invalid (compare, never a key).
+    pub id_kind: u8,
+    /// This mention's record is not the first of its matter group in this petitioner's cluster.
+    pub repeat: bool,
+    /// Petitioner slot in `Linker::pids`.
+    pub pid: u32,
+    /// Next mention of the same petitioner (circular).
+    pub next: u32,
+    /// Accepted links to older mentions: `pedges[edge_start..+edge_count]`.
+    pub edge_start: u32,
+    pub edge_count: u8,
+}
+
+/// An accepted petitioner link from a mention to an older one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PersonEdge {
+    pub to: u32,
+    /// Match weight in sixteenths of a bit.
+    pub score: i16,
+    /// Agreement bits (see `petitioner::AGREE_*`).
+    pub agree: u16,
+}
+
+/// A petitioner id slot: the stable hash behind `petitioner_id` and the cluster's anchor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PidSlot {
+    pub hash: u64,
+    /// Creation order: on a merge the older slot survives.
+    pub seq: u64,
+    /// The mention the id was derived from (or that now stands for the cluster).
+    pub anchor: u32,
+    /// Live members.
+    pub members: u32,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary encoding
+// ---------------------------------------------------------------------------------------------
+
+pub(crate) struct Out(pub Vec<u8>);
+
+impl Out {
+    pub fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    pub fn u16(&mut self, v: u16) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn i32(&mut self, v: i32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.u32(b.len() as u32);
+        self.0.extend_from_slice(b);
+    }
+}
+
+pub(crate) struct In<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> In<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        In { buf, pos: 0 }
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], LinkError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or_else(|| LinkError::Corrupt("state file is truncated".into()))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    pub fn u8(&mut self) -> Result<u8, LinkError> {
+        Ok(self.take(1)?[0])
+    }
+    pub fn u16(&mut self) -> Result<u16, LinkError> {
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().unwrap_or([0; 2]),
+        ))
+    }
+    pub fn u32(&mut self) -> Result<u32, LinkError> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().unwrap_or([0; 4]),
+        ))
+    }
+    pub fn u64(&mut self) -> Result<u64, LinkError> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().unwrap_or([0; 8]),
+        ))
+    }
+    pub fn i32(&mut self) -> Result<i32, LinkError> {
+        Ok(i32::from_le_bytes(
+            self.take(4)?.try_into().unwrap_or([0; 4]),
+        ))
+    }
+    pub fn bytes(&mut self) -> Result<&'a [u8], LinkError> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    pub fn count(&mut self, max_item: usize) -> Result<usize, LinkError> {
+        let n = self.u32()? as usize;
+        // Guard against absurd counts from a damaged file before allocating.
+        if n.saturating_mul(max_item.max(1)) > self.buf.len().saturating_mul(64) + 1024 {
+            return Err(LinkError::Corrupt("implausible element count".into()));
+        }
+        Ok(n)
+    }
+}
+
+pub(crate) fn write_interner(o: &mut Out, it: &Interner) {
+    o.bytes(it.arena.as_bytes());
+    o.u32(it.starts.len() as u32);
+    for &s in &it.starts {
+        o.u32(s);
+    }
+}
+
+pub(crate) fn read_interner(i: &mut In) -> Result<Interner, LinkError> {
+    let arena = std::str::from_utf8(i.bytes()?)
+        .map_err(|_| LinkError::Corrupt("string table is not UTF-8".into()))?
+        .to_string();
+    let n = i.count(4)?;
+    let mut it = Interner {
+        arena,
+        ..Default::default()
+    };
+    it.starts.reserve(n);
+    for _ in 0..n {
+        let s = i.u32()?;
+        if s as usize > it.arena.len() || !it.arena.is_char_boundary(s as usize) {
+            return Err(LinkError::Corrupt(
+                "string table offset out of range".into(),
+            ));
+        }
+        it.starts.push(s);
+    }
+    for w in it.starts.windows(2) {
+        if w[0] > w[1] {
+            return Err(LinkError::Corrupt(
+                "string table offsets not ascending".into(),
+            ));
+        }
+    }
+    for sym in 0..n as u32 {
+        let h = hash_str(it.resolve(sym));
+        if let std::collections::hash_map::Entry::Vacant(e) = it.by_hash.entry(h) {
+            e.insert(sym);
+        } else {
+            let s = it.resolve(sym).to_string();
+            it.collided.insert(s, sym);
+        }
+    }
+    Ok(it)
+}
+
+/// Writes `payload` (plus a magic prefix and a BLAKE3 checksum) to `dir/state.bin` atomically.
+pub(crate) fn write_atomic(dir: &Path, payload: &[u8]) -> Result<(), LinkError> {
+    fs::create_dir_all(dir)?;
+    let final_path = dir.join("state.bin");
+    let tmp_path = dir.join(format!("state.bin.tmp{}", std::process::id()));
+    {
+        let mut f = fs::File::create(&tmp_path)?;
+        f.write_all(MAGIC)?;
+        f.write_all(&(payload.len() as u64).to_le_bytes())?;
+        f.write_all(payload)?;
+        f.write_all(blake3::hash(payload).as_bytes())?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp_path, &final_path)?;
+    if let Ok(d) = fs::File::open(dir) {
+        // Makes the rename itself durable; not supported on every platform, hence no `?`.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Reads and checks `dir/state.bin`; `Ok(None)` when there is none yet.
+pub(crate) fn read_checked(dir: &Path) -> Result<Option<Vec<u8>>, LinkError> {
+    let path = dir.join("state.bin");
+    let data = match fs::read(&path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if data.len() < 16 + 32 || &data[..8] != MAGIC {
+        return Err(LinkError::Corrupt(format!(
+            "{} is not a xinfang linking state",
+            path.display()
+        )));
+    }
+    let n = u64::from_le_bytes(data[8..16].try_into().unwrap_or([0; 8])) as usize;
+    if data.len() != 16 + n + 32 {
+        return Err(LinkError::Corrupt("state file length mismatch".into()));
+    }
+    let payload = &data[16..16 + n];
+    if blake3::hash(payload).as_bytes() != &data[16 + n..] {
+        return Err(LinkError::Corrupt("state file checksum mismatch".into()));
+    }
+    Ok(Some(payload.to_vec()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+// ---------------------------------------------------------------------------------------------
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub(crate) fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m as i32 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+pub(crate) fn civil_from_days(z: i32) -> (i32, u32, u32) {
+    let z = z + 719468;
+    let era = if z >= 0 { z } else { z - 146096 } / 146097;
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Parses an ISO `YYYY-MM-DD` date into days; anything else is "no date".
+pub(crate) fn parse_iso_day(s: &str) -> i32 {
+    let b = s.trim().as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return NO_DAY;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        std::str::from_utf8(&b[r]).ok()?.parse().ok()
+    };
+    match (num(0..4), num(5..7), num(8..10)) {
+        (Some(y), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d) => {
+            days_from_civil(y as i32, m, d)
+        }
+        _ => NO_DAY,
+    }
+}
+
+pub(crate) fn iso_from_day(day: i32) -> Option<String> {
+    if day == NO_DAY {
+        return None;
+    }
+    let (y, m, d) = civil_from_days(day);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// Crockford base32 of the top 60 bits: the visible part of petitioner and duplicate-group ids.
+pub(crate) fn base32_60(h: u64) -> String {
+    const ALPHA: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    (0..12)
+        .map(|i| ALPHA[((h >> (59 - i * 5)) & 31) as usize] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        for s in ["1970-01-01", "2024-02-29", "1999-12-31", "2031-07-04"] {
+            assert_eq!(iso_from_day(parse_iso_day(s)).as_deref(), Some(s));
+        }
+        assert_eq!(parse_iso_day("2024年3月5日"), NO_DAY);
+        assert_eq!(parse_iso_day("2024-13-01"), NO_DAY);
+    }
+
+    #[test]
+    fn key_index_returns_newest_first_with_cap() {
+        let mut ix = KeyIndex::from_unsorted(vec![(7u64 << 32) | 1, (7 << 32) | 5, (8 << 32) | 2]);
+        ix.extend([(7u64 << 32) | 9, (7 << 32) | 3]);
+        let mut out = Vec::new();
+        ix.get(7, 3, &mut out, |v| v == 5);
+        assert_eq!(out, vec![9, 3, 1]);
+    }
+
+    #[test]
+    fn interner_round_trip() {
+        let mut it = Interner::default();
+        let a = it.intern("张建国");
+        let b = it.intern("王秀英");
+        assert_eq!(it.intern("张建国"), a);
+        let mut o = Out(Vec::new());
+        write_interner(&mut o, &it);
+        let back = read_interner(&mut In::new(&o.0)).unwrap();
+        assert_eq!(back.get("王秀英"), Some(b));
+        assert_eq!(back.resolve(a), "张建国");
+    }
+}
