@@ -12,6 +12,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use xinfang::config::Config;
 use xinfang::engine::Engine;
+use xinfang::ingest::Problem;
+use xinfang::link::Linker;
 use xinfang::pipeline::{self, IngestOptions, IngestSummary, Progress};
 use xinfang::privacy::{mask_id, mask_phone, mask_text};
 use xinfang::record::Record;
@@ -103,6 +105,54 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Classify letters or ledger rows without adding them to the index.
+    Classify {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+        /// One JSON object per record.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Learn a classifier from labelled records (a ledger's 问题类别 column, or a labelled CSV)
+    /// and store it in the index folder; ingestion and classify use it from then on.
+    Train {
+        /// Labelled files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+        /// Folds of the cross-validation that is reported.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Repeat petitioners (重复信访) and duplicate letters (重复件) in the index.
+    Repeats {
+        #[command(flatten)]
+        common: Common,
+        /// One JSON object per group.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The most similar past records for a letter being registered (a file) or a record id.
+    Similar {
+        /// A file to register, or a record id.
+        target: String,
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, short = 'n', default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+        /// Show ID and phone numbers in full.
+        #[arg(long)]
+        reveal: bool,
+    },
     /// Configuration files.
     Config {
         #[command(subcommand)]
@@ -193,6 +243,25 @@ pub fn run() -> i32 {
             reveal,
         } => show(&common, &id, json, reveal),
         Command::Export { common } => export(&common),
+        Command::Classify {
+            paths,
+            common,
+            json,
+        } => classify(&paths, &common, json),
+        Command::Train {
+            paths,
+            common,
+            folds,
+            json,
+        } => train(&paths, &common, folds, json),
+        Command::Repeats { common, json } => repeats(&common, json),
+        Command::Similar {
+            target,
+            common,
+            limit,
+            json,
+            reveal,
+        } => similar(&common, &target, limit, json, reveal),
         Command::Config { action } => config_cmd(action),
     };
     match result {
@@ -268,7 +337,11 @@ fn ingest(
     } else {
         print_summary(&summary, &common.index);
     }
-    Ok(if summary.failed.is_empty() { OK } else { PARTIAL })
+    Ok(if summary.failed.is_empty() {
+        OK
+    } else {
+        PARTIAL
+    })
 }
 
 fn summary_json(s: &IngestSummary) -> serde_json::Value {
@@ -300,7 +373,12 @@ fn print_summary(s: &IngestSummary, index: &Path) {
         s.failed.len(),
         s.seconds
     );
-    let _ = writeln!(out, "索引 {} 现有记录 {} 条。", index.display(), s.total_records);
+    let _ = writeln!(
+        out,
+        "索引 {} 现有记录 {} 条。",
+        index.display(),
+        s.total_records
+    );
     let unchanged = s
         .skipped
         .iter()
@@ -309,7 +387,11 @@ fn print_summary(s: &IngestSummary, index: &Path) {
     if unchanged > 0 {
         let _ = writeln!(out, "未变化而跳过：{unchanged} 个文件。");
     }
-    for i in s.skipped.iter().filter(|i| !i.reason.starts_with("unchanged")) {
+    for i in s
+        .skipped
+        .iter()
+        .filter(|i| !i.reason.starts_with("unchanged"))
+    {
         let _ = writeln!(out, "跳过  {}：{}", i.path, i.reason);
     }
     for i in &s.failed {
@@ -522,7 +604,11 @@ fn show(common: &Common, id: &str, json: bool, reveal: bool) -> anyhow::Result<i
     writeln!(
         out,
         "地点      {}",
-        if place.is_empty() { "—".to_string() } else { place.join(" ") }
+        if place.is_empty() {
+            "—".to_string()
+        } else {
+            place.join(" ")
+        }
     )?;
     writeln!(
         out,
@@ -530,13 +616,23 @@ fn show(common: &Common, id: &str, json: bool, reveal: bool) -> anyhow::Result<i
         r.addressee_level.map_or("—", |l| l.zh())
     )?;
     for c in &r.categories {
-        writeln!(out, "类别      {} {:.2}  依据：{}", c.code, c.score, c.evidence.join("、"))?;
+        writeln!(
+            out,
+            "类别      {} {:.2}  依据：{}",
+            c.code,
+            c.score,
+            c.evidence.join("、")
+        )?;
     }
     if let Some(g) = &r.given_category {
         writeln!(out, "台账类别  {g}")?;
     }
     for f in &r.flags {
-        let ev = r.flag_evidence.get(f).map(|v| v.join("、")).unwrap_or_default();
+        let ev = r
+            .flag_evidence
+            .get(f)
+            .map(|v| v.join("、"))
+            .unwrap_or_default();
         writeln!(out, "标记      {f}  {ev}")?;
     }
     if let Some(route) = &r.route {
@@ -554,8 +650,49 @@ fn show(common: &Common, id: &str, json: bool, reveal: bool) -> anyhow::Result<i
     for (k, v) in &r.extra {
         writeln!(out, "{k}：{v}")?;
     }
+    if let Some(pid) = &r.petitioner_id {
+        timeline(&mut out, common, &store, pid, &r.id, reveal)?;
+    }
     writeln!(out, "\n{}", r.text)?;
     Ok(OK)
+}
+
+/// The petitioner's petitions in time order, with level and matter: "this is the fourth".
+fn timeline(
+    out: &mut impl Write,
+    common: &Common,
+    store: &Store,
+    pid: &str,
+    current: &str,
+    reveal: bool,
+) -> anyhow::Result<()> {
+    let Some(group) = linker(common)?.petitioner(pid) else {
+        return Ok(());
+    };
+    if group.records.len() < 2 {
+        return Ok(());
+    }
+    let searcher = store.index.reader()?.searcher();
+    writeln!(
+        out,
+        "\n该信访人共 {} 件信访（按时间）：",
+        group.records.len()
+    )?;
+    for (i, id) in group.records.iter().enumerate() {
+        let Some((r, _)) = store.record_by_id(&searcher, id)? else {
+            continue;
+        };
+        let mark = if id == current { "→" } else { " " };
+        writeln!(
+            out,
+            "{mark}{:>2}. {}  {}  {}",
+            i + 1,
+            id,
+            r.addressee_level.map_or("—", |l| l.zh()),
+            headline(&r, reveal)
+        )?;
+    }
+    Ok(())
 }
 
 fn export(common: &Common) -> anyhow::Result<i32> {
@@ -595,4 +732,280 @@ fn config_cmd(action: ConfigAction) -> anyhow::Result<i32> {
         }
     }
     Ok(OK)
+}
+
+fn classify(paths: &[PathBuf], common: &Common, json: bool) -> anyhow::Result<i32> {
+    let engine = engine(common)?;
+    let mut out = std::io::stdout().lock();
+    let mut failed = false;
+    for file in pipeline::read_files(&engine, paths, true) {
+        let records = match file.records {
+            Ok(r) => r,
+            Err(problem) => {
+                let (kind, reason) = match problem {
+                    Problem::Skip(r) => ("skipped", r),
+                    Problem::Fail(r) => {
+                        failed = true;
+                        ("failed", r)
+                    }
+                };
+                if json {
+                    writeln!(out, "{}", json!({"path": file.path, kind: reason}))?;
+                } else {
+                    eprintln!(
+                        "{} {}：{reason}",
+                        if kind == "failed" { "失败" } else { "跳过" },
+                        file.path
+                    );
+                }
+                continue;
+            }
+        };
+        for r in records {
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    json!({
+                        "id": r.id,
+                        "source": r.source,
+                        "categories": r.categories,
+                        "flags": r.flags,
+                        "flag_evidence": r.flag_evidence,
+                        "route": r.route,
+                        "given_category": r.given_category,
+                    })
+                )?;
+            } else {
+                let mut at = r.source.path.clone();
+                if let Some(row) = r.source.row {
+                    at.push_str(&format!(" 第{row}行"));
+                }
+                let cats: Vec<String> = r
+                    .categories
+                    .iter()
+                    .map(|c| format!("{}({:.2}: {})", c.code, c.score, c.evidence.join("、")))
+                    .collect();
+                writeln!(out, "{at}\n    类别 {}", cats.join("  "))?;
+                if !r.flags.is_empty() {
+                    let flags: Vec<String> = r
+                        .flags
+                        .iter()
+                        .map(|f| {
+                            let ev = r
+                                .flag_evidence
+                                .get(f)
+                                .map(|e| e.join("、"))
+                                .unwrap_or_default();
+                            format!("{f}（{ev}）")
+                        })
+                        .collect();
+                    writeln!(out, "    标记 {}", flags.join("  "))?;
+                }
+                if let Some(route) = &r.route {
+                    writeln!(out, "    归口 {route}")?;
+                }
+            }
+        }
+    }
+    Ok(if failed { PARTIAL } else { OK })
+}
+
+fn train(paths: &[PathBuf], common: &Common, folds: usize, json: bool) -> anyhow::Result<i32> {
+    let engine = engine(common)?;
+    let taxonomy = engine.classifier.taxonomy();
+    let mut examples: Vec<(Vec<String>, String)> = Vec::new();
+    let mut unlabelled = 0usize;
+    for file in pipeline::read_files(&engine, paths, false) {
+        let Ok(records) = file.records else {
+            eprintln!("xinfang: {}: not read", file.path);
+            continue;
+        };
+        for r in records {
+            let Some(label) = r
+                .given_category
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+            else {
+                unlabelled += 1;
+                continue;
+            };
+            // Learn taxonomy codes where the office's label maps onto one, so model and rules
+            // speak the same scheme; keep the label itself otherwise.
+            let class = taxonomy.code_for_label(label).unwrap_or(label).to_string();
+            let text = xinfang::store::indexed_text(&r);
+            let words = engine
+                .segmenter
+                .words(&text)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            examples.push((words, class));
+        }
+    }
+    if examples.is_empty() {
+        anyhow::bail!("no labelled records found (a ledger needs a 问题类别/分类 column)");
+    }
+    let options = xinfang::classify::TrainOptions {
+        folds,
+        ..Default::default()
+    };
+    let (model, report) = xinfang::classify::train(&examples, &options)?;
+    std::fs::create_dir_all(&common.index)?;
+    let path = common.index.join(xinfang::engine::MODEL_FILE);
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, model.to_json())?;
+    std::fs::rename(&tmp, &path)?;
+    let unmapped: Vec<String> = model
+        .classes
+        .iter()
+        .filter(|c| taxonomy.category(c).is_none())
+        .cloned()
+        .collect();
+    if json {
+        println!(
+            "{}",
+            json!({"model": path, "examples": examples.len(), "unlabelled": unlabelled,
+                   "report": report, "unmapped_classes": unmapped})
+        );
+    } else {
+        print!("{}", report.to_table());
+        println!(
+            "模型已保存：{}（训练样本 {} 条，无标签 {} 条）",
+            path.display(),
+            examples.len(),
+            unlabelled
+        );
+        if !unmapped.is_empty() {
+            println!(
+                "以下标签未对应到分类代码（可在 taxonomy.toml 的 labels 中补充）：{}",
+                unmapped.join("、")
+            );
+        }
+    }
+    Ok(OK)
+}
+
+fn linker(common: &Common) -> anyhow::Result<Linker> {
+    if !common.index.join("meta.json").exists() {
+        anyhow::bail!(
+            "index {} does not exist yet: run `xinfang ingest` first",
+            common.index.display()
+        );
+    }
+    Ok(Linker::open(&common.index.join("link"))?)
+}
+
+fn repeats(common: &Common, json: bool) -> anyhow::Result<i32> {
+    let linker = linker(common)?;
+    let mut out = std::io::stdout().lock();
+    let petitioners = linker.petitioner_groups();
+    let duplicates = linker.duplicate_groups();
+    for g in &petitioners {
+        if json {
+            writeln!(
+                out,
+                "{}",
+                json!({"kind": "petitioner", "id": g.id, "names": g.names, "records": g.records,
+                       "matters": g.matters, "evidence": g.evidence})
+            )?;
+        } else {
+            writeln!(
+                out,
+                "信访人 {} {}：{} 件",
+                g.id,
+                g.names.join("/"),
+                g.records.len()
+            )?;
+            for m in &g.matters {
+                let levels: Vec<&str> = m.levels.iter().map(|l| l.zh()).collect();
+                writeln!(
+                    out,
+                    "    事项 {}：{} 件，{} 至 {}，层级 {}",
+                    m.category.as_deref().unwrap_or("未分类"),
+                    m.count,
+                    m.first_date.as_deref().unwrap_or("?"),
+                    m.last_date.as_deref().unwrap_or("?"),
+                    levels.join("→")
+                )?;
+            }
+        }
+    }
+    for g in &duplicates {
+        if json {
+            writeln!(
+                out,
+                "{}",
+                json!({"kind": "duplicate", "id": g.id, "records": g.records, "evidence": g.evidence})
+            )?;
+        } else {
+            writeln!(
+                out,
+                "重复件 {}：{} 份，原件 {}，副本 {}",
+                g.id,
+                g.records.len(),
+                g.records[0],
+                g.records[1..].join("、")
+            )?;
+        }
+    }
+    if !json {
+        writeln!(
+            out,
+            "重复信访人 {} 人，重复件 {} 组。",
+            petitioners.len(),
+            duplicates.len()
+        )?;
+    }
+    Ok(OK)
+}
+
+fn similar(
+    common: &Common,
+    target: &str,
+    limit: usize,
+    json: bool,
+    reveal: bool,
+) -> anyhow::Result<i32> {
+    let (engine, store) = open_store(common)?;
+    let linker = linker(common)?;
+    let searcher = store.index.reader()?.searcher();
+    let path = Path::new(target);
+    let record = if path.exists() {
+        let mut files = pipeline::read_files(&engine, &[path.to_path_buf()], true);
+        match files.pop().map(|f| f.records) {
+            Some(Ok(mut records)) if !records.is_empty() => records.remove(0),
+            Some(Err(Problem::Fail(r) | Problem::Skip(r))) => anyhow::bail!("{target}: {r}"),
+            _ => anyhow::bail!("{target}: no record in this file"),
+        }
+    } else {
+        match store.record_by_id(&searcher, target)? {
+            Some((r, _)) => r,
+            None => anyhow::bail!("{target} is neither a file nor a record id"),
+        }
+    };
+    let found = linker.similar(&record, limit);
+    let mut out = std::io::stdout().lock();
+    for (id, score, why) in &found {
+        let Some((r, _)) = store.record_by_id(&searcher, id)? else {
+            continue;
+        };
+        if json {
+            let mut v = record_json(&r, reveal);
+            v["similarity"] = json!(score);
+            v["why"] = json!(why);
+            writeln!(out, "{v}")?;
+        } else {
+            writeln!(out, "{id}  相似度 {score:.2}  {why}")?;
+            writeln!(out, "    {}", headline(&r, reveal))?;
+            if let Some(o) = &r.outcome {
+                writeln!(out, "    办理结果：{o}")?;
+            }
+        }
+    }
+    if !json && found.is_empty() {
+        writeln!(out, "没有找到相似的往期记录。")?;
+    }
+    Ok(if found.is_empty() { PARTIAL } else { OK })
 }

@@ -47,10 +47,12 @@ impl Config {
         for (name, default) in FILES {
             let candidate = dir.map(|d| d.join(name)).filter(|p| p.exists());
             let text = match &candidate {
-                Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?,
+                Some(path) => {
+                    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                        path: path.display().to_string(),
+                        source,
+                    })?
+                }
                 None => default.to_string(),
             };
             texts.push(text);

@@ -38,9 +38,11 @@ impl Engine {
                 message,
             }
         };
-        let gazetteer = Gazetteer::from_toml(&config.gazetteer).map_err(invalid("gazetteer.toml"))?;
+        let gazetteer =
+            Gazetteer::from_toml(&config.gazetteer).map_err(invalid("gazetteer.toml"))?;
         let taxonomy = Taxonomy::from_toml(&config.taxonomy).map_err(invalid("taxonomy.toml"))?;
-        let synonyms = HeaderSynonyms::from_toml(&config.headers).map_err(invalid("headers.toml"))?;
+        let synonyms =
+            HeaderSynonyms::from_toml(&config.headers).map_err(invalid("headers.toml"))?;
         let extra_words: Vec<String> = gazetteer
             .place_names()
             .map(str::to_string)
@@ -72,13 +74,34 @@ impl Engine {
     /// Finish a record read from a file: stable id, extracted fields, categories and flags.
     /// Returns the search-mode tokens of its indexed text, for the index.
     pub fn process(&self, record: &mut Record, id_key: &str) -> Vec<Token> {
+        self.process_with(record, id_key, |_| {})
+    }
+
+    /// [`Engine::process`], calling `lap` as each stage ends (for timing).
+    pub fn process_with(
+        &self,
+        record: &mut Record,
+        id_key: &str,
+        mut lap: impl FnMut(Stage),
+    ) -> Vec<Token> {
         record.id = record_id(id_key, &record.source);
         self.extractor.extract(record);
+        lap(Stage::Extract);
         let text = indexed_text(record);
         let segmented = self.segmenter.segment(&text);
+        lap(Stage::Segment);
         self.classifier.apply(record, &segmented.words);
+        lap(Stage::Classify);
         segmented.search
     }
+}
+
+/// The per-record stages of [`Engine::process_with`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Extract,
+    Segment,
+    Classify,
 }
 
 /// A record's stable id: a hash of its file's canonical path and its place in the file.
@@ -104,9 +127,18 @@ mod tests {
             row,
             ..Source::default()
         };
-        assert_eq!(record_id("/x/a.xlsx", &s(Some(3))), record_id("/x/a.xlsx", &s(Some(3))));
-        assert_ne!(record_id("/x/a.xlsx", &s(Some(3))), record_id("/x/a.xlsx", &s(Some(4))));
-        assert_ne!(record_id("/x/a.xlsx", &s(Some(3))), record_id("/y/a.xlsx", &s(Some(3))));
+        assert_eq!(
+            record_id("/x/a.xlsx", &s(Some(3))),
+            record_id("/x/a.xlsx", &s(Some(3)))
+        );
+        assert_ne!(
+            record_id("/x/a.xlsx", &s(Some(3))),
+            record_id("/x/a.xlsx", &s(Some(4)))
+        );
+        assert_ne!(
+            record_id("/x/a.xlsx", &s(Some(3))),
+            record_id("/y/a.xlsx", &s(Some(3)))
+        );
         assert_eq!(record_id("/x/a.xlsx", &s(Some(3))).len(), 16);
     }
 }

@@ -19,7 +19,9 @@ pub fn for_each_record(
         let docs = segment.get_store_reader(16)?;
         for doc in docs.iter::<TantivyDocument>(segment.alive_bitset()) {
             let doc = doc?;
-            let record = store.record_of(&doc).map_err(|e: StoreError| anyhow::anyhow!(e))?;
+            let record = store
+                .record_of(&doc)
+                .map_err(|e: StoreError| anyhow::anyhow!(e))?;
             f(&record)?;
             n += 1;
         }

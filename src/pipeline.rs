@@ -15,14 +15,15 @@
 //! the previous one did not finish, and then every re-read file first has its old records
 //! deleted, so a re-run completes the job without duplicates.
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Stage};
 use crate::ingest::{self, Problem};
-use crate::link::Linker;
+use crate::link::{Linker, RecordUpdate};
 use crate::record::{Format, Record};
 use crate::store::manifest::{Entry, Manifest};
 use crate::store::{file_key, Store, StoreError};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -179,11 +180,7 @@ pub fn walk<'a>(
             })),
             Ok(_) => None,
             Err(e) => Some(Err(FileIssue {
-                path: e
-                    .path()
-                    .unwrap_or(input.as_path())
-                    .display()
-                    .to_string(),
+                path: e.path().unwrap_or(input.as_path()).display().to_string(),
                 reason: match e.io_error() {
                     Some(io) if io.kind() == std::io::ErrorKind::NotFound => {
                         "no such file or directory".to_string()
@@ -267,9 +264,19 @@ fn process_file(
     }
     let t = StageClock::add(&clock.read, t);
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest::read(&file.display, &file.path, &bytes, &engine.synonyms, engine.ocr)
+        ingest::read(
+            &file.display,
+            &file.path,
+            &bytes,
+            &engine.synonyms,
+            engine.ocr,
+        )
     }))
-    .unwrap_or_else(|_| Err(Problem::Fail("internal error while reading this file".into())));
+    .unwrap_or_else(|_| {
+        Err(Problem::Fail(
+            "internal error while reading this file".into(),
+        ))
+    });
     let mut t = StageClock::add(&clock.decode, t);
     drop(bytes);
     let records = match read {
@@ -295,15 +302,14 @@ fn process_file(
     };
     let mut out = Vec::with_capacity(records.len());
     for mut record in records {
-        record.id = crate::engine::record_id(&canonical, &record.source);
-        engine.extractor.extract(&mut record);
-        t = StageClock::add(&clock.extract, t);
-        let text = crate::store::indexed_text(&record);
-        let segmented = engine.segmenter.segment(&text);
-        t = StageClock::add(&clock.segment, t);
-        engine.classifier.apply(&mut record, &segmented.words);
-        let tokens = segmented.search;
-        t = StageClock::add(&clock.classify, t);
+        let tokens = engine.process_with(&mut record, &canonical, |stage| {
+            let counter = match stage {
+                Stage::Extract => &clock.extract,
+                Stage::Segment => &clock.segment,
+                Stage::Classify => &clock.classify,
+            };
+            t = StageClock::add(counter, t);
+        });
         out.push((record, tokens));
     }
     (
@@ -328,6 +334,9 @@ struct Writer<'a> {
     pending: Vec<Entry>,
     since_commit: usize,
     dirty_start: bool,
+    link_time: Duration,
+    /// Link updates to records outside the current batch, applied at the next commit.
+    deferred: HashMap<String, RecordUpdate>,
     failure_log: std::fs::File,
     options: &'a IngestOptions,
 }
@@ -337,7 +346,11 @@ impl Writer<'_> {
         let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
         // The failure log is a convenience copy of what the summary reports; an error writing it
         // must not stop the run.
-        let _ = writeln!(self.failure_log, "{stamp}\t{}\t{}", issue.path, issue.reason);
+        let _ = writeln!(
+            self.failure_log,
+            "{stamp}\t{}\t{}",
+            issue.path, issue.reason
+        );
     }
 
     fn add_file(
@@ -349,14 +362,27 @@ impl Writer<'_> {
     ) -> Result<(), PipelineError> {
         let store = self.store;
         let count = records.len();
+        let mut batch: Vec<Record> = records.iter_mut().map(|(r, _)| std::mem::take(r)).collect();
+        let t = Instant::now();
         if changed || self.dirty_start {
             let old = self.ids_of_file(canonical)?;
-            self.linker.remove(&old);
+            let updates = self.linker.remove(&old);
             self.writer.delete_term(store.file_term(canonical));
+            self.apply_updates(updates, &mut batch);
         }
-        let mut batch: Vec<Record> = records.iter_mut().map(|(r, _)| std::mem::take(r)).collect();
-        let updates = self.linker.link_batch(&mut batch);
-        self.apply_updates(updates, &mut batch)?;
+        let searcher = store.index.reader()?.searcher();
+        let archived_text = |id: &str| {
+            store
+                .record_by_id(&searcher, id)
+                .ok()
+                .flatten()
+                .map(|(r, _)| r.text)
+        };
+        let updates = self
+            .linker
+            .link_batch_with_texts(&mut batch, &archived_text);
+        self.link_time += t.elapsed();
+        self.apply_updates(updates, &mut batch);
         let key = file_key(canonical);
         for (record, (_, tokens)) in batch.into_iter().zip(records) {
             let doc = store.document(&record, tokens, &key);
@@ -378,45 +404,51 @@ impl Writer<'_> {
             .ids_matching(&searcher, self.store.file_term(canonical))?)
     }
 
-    /// Rewrite records already in the archive whose links changed because of the new batch.
-    fn apply_updates(
-        &mut self,
-        updates: Vec<crate::link::RecordUpdate>,
-        batch: &mut [Record],
-    ) -> Result<(), PipelineError> {
-        if updates.is_empty() {
-            return Ok(());
-        }
-        let reader = self.store.index.reader()?;
-        let searcher = reader.searcher();
+    /// Records already in the archive whose links changed because of the new batch: a record
+    /// of the batch is changed in place; any other is rewritten at the next commit, when it is
+    /// sure to be visible in the index (it may have been added earlier in this run).
+    fn apply_updates(&mut self, updates: Vec<RecordUpdate>, batch: &mut [Record]) {
         for update in updates {
-            if let Some(r) = batch.iter_mut().find(|r| r.id == update.id) {
-                update.apply(r);
-                continue;
+            match batch.iter_mut().find(|r| r.id == update.id) {
+                Some(r) => update.apply(r),
+                None => {
+                    self.deferred.insert(update.id.clone(), update);
+                }
             }
-            let Some((mut record, key)) = self.store.record_by_id(&searcher, &update.id)? else {
-                continue;
+        }
+    }
+
+    /// Rewrite the committed records with deferred link updates (the latest update of each).
+    fn rewrite_deferred(&mut self) -> Result<bool, PipelineError> {
+        if self.deferred.is_empty() {
+            return Ok(false);
+        }
+        let searcher = self.store.index.reader()?.searcher();
+        for (id, update) in std::mem::take(&mut self.deferred) {
+            let Some((mut record, key)) = self.store.record_by_id(&searcher, &id)? else {
+                continue; // removed since
             };
             update.apply(&mut record);
             let text = crate::store::indexed_text(&record);
             let tokens = self.engine.segmenter.segment(&text).search;
-            self.writer.delete_term(self.store.id_term(&record.id));
+            self.writer.delete_term(self.store.id_term(&id));
             self.writer
                 .add_document(self.store.document(&record, tokens, &key))?;
         }
-        Ok(())
+        Ok(true)
     }
 
     fn commit(&mut self, progress: &dyn Progress) -> Result<(), PipelineError> {
         progress.committing();
         self.writer.commit()?;
+        if self.rewrite_deferred()? {
+            self.writer.commit()?;
+        }
         let dir = &self.options.index_dir;
         self.linker
             .save(&dir.join("link"))
             .map_err(|e| PipelineError::Link(e.to_string()))?;
-        self.manifest
-            .append(&self.pending)
-            .map_err(io_err(dir))?;
+        self.manifest.append(&self.pending).map_err(io_err(dir))?;
         self.pending.clear();
         self.since_commit = 0;
         Ok(())
@@ -455,6 +487,8 @@ pub fn ingest(
         pending: Vec::new(),
         since_commit: 0,
         dirty_start,
+        link_time: Duration::ZERO,
+        deferred: HashMap::new(),
         failure_log,
         options,
     };
@@ -465,6 +499,7 @@ pub fn ingest(
 
     let mut summary = IngestSummary::default();
     let clock = StageClock::default();
+    // Wall time of the writer (linking and indexing); linking is timed on its own.
     let mut link_index_time = Duration::ZERO;
     let bytes = AtomicU64::new(0);
     let (tx, rx) = crossbeam_channel::bounded::<Vec<Outcome>>(2);
@@ -553,8 +588,61 @@ pub fn ingest(
         extract: StageClock::secs(&clock.extract),
         segment: StageClock::secs(&clock.segment),
         classify: StageClock::secs(&clock.classify),
-        link: 0.0,
-        index: link_index_time.as_secs_f64(),
+        link: w.link_time.as_secs_f64(),
+        index: (link_index_time - w.link_time).as_secs_f64(),
     };
     Ok(summary)
+}
+
+/// A file read and processed (extracted, segmented, classified) without touching an index.
+pub struct ReadFile {
+    pub path: String,
+    pub records: Result<Vec<Record>, Problem>,
+}
+
+/// Read and process `inputs` in parallel, in walk order, without indexing them (for
+/// `xinfang classify`, `similar FILE` and `train`). `process` runs extraction and
+/// classification; without it records are as the format reader made them.
+pub fn read_files(engine: &Engine, inputs: &[PathBuf], process: bool) -> Vec<ReadFile> {
+    let files: Vec<Result<InputFile, FileIssue>> = walk(inputs, None).collect();
+    files
+        .into_par_iter()
+        .map(|item| match item {
+            Err(issue) => ReadFile {
+                path: issue.path,
+                records: Err(Problem::Fail(issue.reason)),
+            },
+            Ok(file) => {
+                let records = std::fs::read(&file.path)
+                    .map_err(|e| Problem::Fail(format!("cannot read: {e}")))
+                    .and_then(|bytes| {
+                        ingest::read(
+                            &file.display,
+                            &file.path,
+                            &bytes,
+                            &engine.synonyms,
+                            engine.ocr,
+                        )
+                    })
+                    .map(|mut records| {
+                        if process {
+                            let key = file
+                                .path
+                                .canonicalize()
+                                .unwrap_or_else(|_| file.path.clone())
+                                .display()
+                                .to_string();
+                            for r in &mut records {
+                                engine.process(r, &key);
+                            }
+                        }
+                        records
+                    });
+                ReadFile {
+                    path: file.display,
+                    records,
+                }
+            }
+        })
+        .collect()
 }

@@ -133,7 +133,10 @@ pub fn build_query(
     }
     let filters = &request.filters;
     let mut filter = |field, value: &str| {
-        let q = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+        let q = TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        );
         clauses.push((
             Occur::Must,
             Box::new(ConstScoreQuery::new(Box::new(q), 0.0)),

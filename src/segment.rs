@@ -292,7 +292,10 @@ mod tests {
     fn grams_are_consecutive_bigrams_and_ascii_words() {
         let toks = grams("清溪县G207国道，电话13935512345");
         let texts: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(texts, ["清溪", "溪县", "g207", "国道", "电话", "13935512345"]);
+        assert_eq!(
+            texts,
+            ["清溪", "溪县", "g207", "国道", "电话", "13935512345"]
+        );
         let positions: Vec<usize> = toks.iter().map(|t| t.position).collect();
         assert_eq!(positions, [0, 1, 2, 3, 4, 5]);
     }

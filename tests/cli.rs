@@ -158,21 +158,25 @@ fn search_and_show_mask_personal_numbers_unless_revealed() {
     assert!(revealed.contains(number));
 
     // Search by a word of that record: JSON lines, masked.
-    let word: String = with_id["text"]
-        .as_str()
-        .unwrap()
-        .chars()
-        .filter(|c| xinfang::segment::is_han(*c))
-        .skip(10)
-        .take(4)
-        .collect();
+    // Four characters from inside the longest run of Han characters of its text.
+    let text = with_id["text"].as_str().unwrap();
+    let run = text
+        .split(|c: char| !xinfang::segment::is_han(c))
+        .max_by_key(|run| run.chars().count())
+        .unwrap();
+    let word: String = run.chars().skip(2).take(4).collect();
     let o = xinfang(&["search", &word, "--index", idx, "--json"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     assert!(!out.contains(number));
     let ids: BTreeSet<String> = out
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert!(ids.contains(id));
 
@@ -183,7 +187,12 @@ fn search_and_show_mask_personal_numbers_unless_revealed() {
 #[test]
 fn missing_index_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let o = xinfang(&["search", "补偿", "--index", dir.path().join("nope").to_str().unwrap()]);
+    let o = xinfang(&[
+        "search",
+        "补偿",
+        "--index",
+        dir.path().join("nope").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("ingest"));
 }
@@ -197,8 +206,9 @@ fn a_killed_ingest_leaves_an_index_that_opens_and_a_rerun_completes_it() {
     for copy in 0..40 {
         let d = archive.path().join(format!("batch{copy:02}"));
         std::fs::create_dir_all(&d).unwrap();
-        for l in &letters {
-            std::fs::copy(l, d.join(l.file_name().unwrap())).unwrap();
+        for (i, l) in letters.iter().enumerate() {
+            let name = format!("{i:03}-{}", l.file_name().unwrap().to_string_lossy());
+            std::fs::copy(l, d.join(name)).unwrap();
         }
     }
     let expected = 40 * letters.len();
@@ -224,7 +234,13 @@ fn a_killed_ingest_leaves_an_index_that_opens_and_a_rerun_completes_it() {
     let partial = export(index.path()).len();
     assert!(partial < expected, "the run finished before it was killed");
     // Re-run: completes the job without duplicates.
-    let o = xinfang(&["ingest", archive.path().to_str().unwrap(), "--index", idx, "--json"]);
+    let o = xinfang(&[
+        "ingest",
+        archive.path().to_str().unwrap(),
+        "--index",
+        idx,
+        "--json",
+    ]);
     assert!(o.status.code().is_some_and(|c| c <= 1));
     let records = export(index.path());
     let ids: BTreeSet<&str> = records.iter().map(|r| r["id"].as_str().unwrap()).collect();

@@ -95,9 +95,17 @@ fn compare(t: &Value, r: &Record) -> BTreeMap<&'static str, bool> {
         .filter_map(|p| p.id_number.clone())
         .collect();
     m.insert("id_number", ids == strs(t, "id_number"));
-    let phones: BTreeSet<String> = r.petitioners.iter().filter_map(|p| p.phone.clone()).collect();
+    let phones: BTreeSet<String> = r
+        .petitioners
+        .iter()
+        .filter_map(|p| p.phone.clone())
+        .collect();
     m.insert("phone", phones == strs(t, "phone"));
-    let names: BTreeSet<String> = r.petitioners.iter().filter_map(|p| p.name.clone()).collect();
+    let names: BTreeSet<String> = r
+        .petitioners
+        .iter()
+        .filter_map(|p| p.name.clone())
+        .collect();
     m.insert("petitioner_name", names == strs(t, "name"));
     m.insert("date", r.date.as_deref() == t["date"].as_str());
     m.insert(
@@ -128,8 +136,15 @@ fn every_truth_record_is_ingested_once() {
         .filter(|k| !by_key.contains_key(k))
         .collect();
     assert!(missing.is_empty(), "records not ingested: {missing:?}");
-    assert!(by_key.values().all(|&n| n == 1), "a record was indexed twice");
-    assert!(c.records.len() >= 200, "corpus has {} records", c.records.len());
+    assert!(
+        by_key.values().all(|&n| n == 1),
+        "a record was indexed twice"
+    );
+    assert!(
+        c.records.len() >= 200,
+        "corpus has {} records",
+        c.records.len()
+    );
 }
 
 #[test]
@@ -186,7 +201,13 @@ fn field_accuracy_meets_targets() {
     for field in ["id_number", "phone"] {
         assert!(rate(&clean, field) >= 0.99, "{field} on clean text");
     }
-    for field in ["date", "headcount", "township", "petitioner_name", "addressee_level"] {
+    for field in [
+        "date",
+        "headcount",
+        "township",
+        "petitioner_name",
+        "addressee_level",
+    ] {
         assert!(rate(&clean, field) >= 0.97, "{field} on clean text");
     }
     for field in all.keys() {
@@ -211,11 +232,15 @@ fn broken_files_fail_with_a_reason_and_the_rest_lands() {
             Some(issue) => assert!(!issue.reason.is_empty()),
             // A scanned page saved as an image under a wrong name is still a letter: it may be
             // read by OCR, but only as such.
-            None => assert!(c.records.iter().any(|r| r.source.path == shown
-                && r.source.format == Some(xinfang::record::Format::Ocr))),
+            None => {
+                assert!(c.records.iter().any(|r| r.source.path == shown
+                    && r.source.format == Some(xinfang::record::Format::Ocr)))
+            }
         }
     }
-    assert!(failed.iter().all(|p| p.contains("broken") || p.contains("scan")));
+    assert!(failed
+        .iter()
+        .all(|p| p.contains("broken") || p.contains("scan")));
     let log = std::fs::read_to_string(c.dir.join("failures.log")).unwrap();
     for f in &c.summary.failed {
         assert!(log.contains(&f.path), "{} not in failures.log", f.path);
@@ -244,10 +269,16 @@ fn encrypted_and_scanned_pdfs_are_reported_clearly() {
         .collect();
     if xinfang::ingest::pdf::tesseract_available() {
         assert!(!scans.is_empty(), "scanned PDFs should have been OCR'd");
-        assert!(scans.iter().all(|r| r.source.format == Some(xinfang::record::Format::Ocr)));
+        assert!(scans
+            .iter()
+            .all(|r| r.source.format == Some(xinfang::record::Format::Ocr)));
     } else {
         assert!(scans.is_empty());
-        assert!(c.summary.failed.iter().any(|f| f.reason.contains("needs OCR")));
+        assert!(c
+            .summary
+            .failed
+            .iter()
+            .any(|f| f.reason.contains("needs OCR")));
     }
 }
 
@@ -293,7 +324,11 @@ fn containing(s: &str) -> BTreeSet<String> {
     corpus()
         .records
         .iter()
-        .filter(|r| xinfang::store::indexed_text(r).to_lowercase().contains(&s.to_lowercase()))
+        .filter(|r| {
+            xinfang::store::indexed_text(r)
+                .to_lowercase()
+                .contains(&s.to_lowercase())
+        })
         .map(|r| r.id.clone())
         .collect()
 }
@@ -303,7 +338,10 @@ fn a_word_inside_a_longer_run_is_found() {
     // Pick words that occur inside longer runs in the corpus and compare with a plain scan.
     for word in ["补偿", "工资", "拆迁", "养老", "信访"] {
         let expected = containing(word);
-        let found: BTreeSet<String> = hits(word, Filters::default()).into_iter().map(|r| r.id).collect();
+        let found: BTreeSet<String> = hits(word, Filters::default())
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(found, expected, "search for {word}");
     }
 }
@@ -312,7 +350,12 @@ fn a_word_inside_a_longer_run_is_found() {
 fn phrase_queries_match_exactly() {
     let c = corpus();
     // A phrase made of the first 6 Han characters of a sentence in some record.
-    let text = &c.records.iter().find(|r| r.text.chars().count() > 60).unwrap().text;
+    let text = &c
+        .records
+        .iter()
+        .find(|r| r.text.chars().count() > 60)
+        .unwrap()
+        .text;
     let phrase: String = text
         .chars()
         .skip_while(|c| !xinfang::segment::is_han(*c))
@@ -365,7 +408,9 @@ fn filters_narrow_results() {
         .filter(|r| r.date.as_deref().is_some_and(|d| d.starts_with("2023")))
         .count();
     assert_eq!(dated.len(), expected);
-    assert!(dated.iter().all(|r| r.date.as_deref().unwrap().starts_with("2023")));
+    assert!(dated
+        .iter()
+        .all(|r| r.date.as_deref().unwrap().starts_with("2023")));
 }
 
 #[test]
@@ -373,8 +418,13 @@ fn record_ids_are_stable_across_indexes() {
     let c = corpus();
     let dir = tempfile::tempdir().unwrap();
     let one = Path::new("corpus/ledgers");
-    ingest(&c.engine, &[one.to_path_buf()], &IngestOptions::new(dir.path().to_path_buf()), &Quiet)
-        .unwrap();
+    ingest(
+        &c.engine,
+        &[one.to_path_buf()],
+        &IngestOptions::new(dir.path().to_path_buf()),
+        &Quiet,
+    )
+    .unwrap();
     let store = Store::open(dir.path(), &c.engine.segmenter).unwrap();
     let mut ids = BTreeSet::new();
     xinfang::export::for_each_record(&store, |r| {
@@ -385,4 +435,164 @@ fn record_ids_are_stable_across_indexes() {
     let all: BTreeSet<String> = c.records.iter().map(|r| r.id.clone()).collect();
     assert!(!ids.is_empty());
     assert!(ids.is_subset(&all));
+}
+
+/// Precision, recall of a boolean prediction over records.
+fn pr(pairs: &[(bool, bool)]) -> (f64, f64, usize) {
+    let tp = pairs.iter().filter(|&&(t, p)| t && p).count() as f64;
+    let fp = pairs.iter().filter(|&&(t, p)| !t && p).count() as f64;
+    let fnn = pairs.iter().filter(|&&(t, p)| t && !p).count() as f64;
+    let positives = pairs.iter().filter(|&&(t, _)| t).count();
+    (
+        if tp + fp > 0.0 { tp / (tp + fp) } else { 1.0 },
+        if tp + fnn > 0.0 { tp / (tp + fnn) } else { 1.0 },
+        positives,
+    )
+}
+
+#[test]
+fn classification_meets_targets() {
+    let c = corpus();
+    let by_key: HashMap<Key, &Record> = c.records.iter().map(|r| (record_key(r), r)).collect();
+    let mut confusion: Vec<(String, String)> = Vec::new(); // (truth, predicted primary)
+    let mut flags: BTreeMap<&str, Vec<(bool, bool)>> = BTreeMap::new();
+    for t in truth() {
+        let Some(r) = by_key.get(&truth_key(&t)) else {
+            continue;
+        };
+        let primary = r.categories.first().map_or("other", |c| c.code.as_str());
+        confusion.push((
+            t["category"].as_str().unwrap().to_string(),
+            primary.to_string(),
+        ));
+        for flag in [
+            "collective",
+            "skip_level",
+            "risk",
+            "law_related",
+            "forwarded",
+        ] {
+            let truth = t[flag].as_bool().unwrap();
+            flags
+                .entry(flag)
+                .or_default()
+                .push((truth, r.flags.iter().any(|f| f == flag)));
+        }
+    }
+    let n = confusion.len() as f64;
+    let top1 = confusion.iter().filter(|(t, p)| t == p).count() as f64 / n;
+    let classes: BTreeSet<&String> = confusion.iter().map(|(t, _)| t).collect();
+    let mut f1s = Vec::new();
+    for class in &classes {
+        let pairs: Vec<(bool, bool)> = confusion
+            .iter()
+            .map(|(t, p)| (t == *class, p == *class))
+            .collect();
+        let (p, r, support) = pr(&pairs);
+        let f1 = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        println!("category {class:12} P {p:.3} R {r:.3} F1 {f1:.3} ({support})");
+        f1s.push(f1);
+    }
+    let macro_f1 = f1s.iter().sum::<f64>() / f1s.len() as f64;
+    println!("categories: top-1 {top1:.3}, macro-F1 {macro_f1:.3} over {n} records");
+    for (flag, pairs) in &flags {
+        let (p, r, support) = pr(pairs);
+        println!("flag {flag:12} P {p:.3} R {r:.3} ({support} true)");
+    }
+    for (t, p) in confusion.iter().filter(|(t, p)| t != p) {
+        println!("category miss: truth {t}, predicted {p}");
+    }
+    assert!(top1 >= 0.95, "top-1 {top1}");
+    assert!(macro_f1 >= 0.90, "macro-F1 {macro_f1}");
+    let (p, r, _) = pr(&flags["risk"]);
+    assert!(r >= 1.0 && p >= 0.90, "risk P {p} R {r}");
+}
+
+/// The predicted person cluster of each truth petitioner mention: the linked id of the extracted
+/// petitioner with the same name, or a singleton when the name was not extracted.
+fn mention_clusters() -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let c = corpus();
+    let by_key: HashMap<Key, &Record> = c.records.iter().map(|r| (record_key(r), r)).collect();
+    let mut truth_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pred_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in truth() {
+        let Some(r) = by_key.get(&truth_key(&t)) else {
+            continue;
+        };
+        let pids: Vec<String> = match r.flag_evidence.get(xinfang::link::EVIDENCE_PETITIONER_IDS) {
+            Some(ids) => ids.clone(),
+            None => r.petitioner_id.clone().into_iter().collect(),
+        };
+        let persons = t["person_ids"].as_array().unwrap();
+        for (i, (p, person)) in t["petitioners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(persons)
+            .enumerate()
+        {
+            let mention = format!("{}#{i}", r.id);
+            truth_clusters
+                .entry(person.as_str().unwrap().to_string())
+                .or_default()
+                .push(mention.clone());
+            let name = p["name"].as_str();
+            let at = r
+                .petitioners
+                .iter()
+                .position(|x| x.name.as_deref() == name && name.is_some());
+            let pid = at
+                .and_then(|k| pids.get(k))
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("unlinked:{mention}"));
+            pred_clusters.entry(pid).or_default().push(mention);
+        }
+    }
+    (
+        truth_clusters.into_values().collect(),
+        pred_clusters.into_values().collect(),
+    )
+}
+
+#[test]
+fn linking_meets_targets() {
+    use xinfang::link::metrics::{bcubed, pairwise_prf};
+    let (truth_people, pred_people) = mention_clusters();
+    let pair = pairwise_prf(&truth_people, &pred_people);
+    let b3 = bcubed(&truth_people, &pred_people);
+    println!(
+        "petitioners: pairwise P {:.3} R {:.3} F1 {:.3}; B-cubed P {:.3} R {:.3} F1 {:.3}",
+        pair.precision, pair.recall, pair.f1, b3.precision, b3.recall, b3.f1
+    );
+    // Duplicates: records of a truth group vs records sharing a predicted `duplicate_of` root.
+    let c = corpus();
+    let by_key: HashMap<Key, &Record> = c.records.iter().map(|r| (record_key(r), r)).collect();
+    let mut truth_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pred_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in truth() {
+        let Some(r) = by_key.get(&truth_key(&t)) else {
+            continue;
+        };
+        let group = t["duplicate_group"]
+            .as_str()
+            .map_or_else(|| format!("single:{}", r.id), str::to_string);
+        truth_dups.entry(group).or_default().push(r.id.clone());
+        let root = r.duplicate_of.clone().unwrap_or_else(|| r.id.clone());
+        pred_dups.entry(root).or_default().push(r.id.clone());
+    }
+    let truth_dups: Vec<Vec<String>> = truth_dups.into_values().collect();
+    let pred_dups: Vec<Vec<String>> = pred_dups.into_values().collect();
+    let dup = pairwise_prf(&truth_dups, &pred_dups);
+    println!(
+        "duplicates: pairwise P {:.3} R {:.3} F1 {:.3}",
+        dup.precision, dup.recall, dup.f1
+    );
+    assert!(pair.precision >= 0.99, "petitioner pairwise precision");
+    assert!(b3.f1 >= 0.95, "petitioner B-cubed F1");
+    assert!(dup.f1 >= 0.95, "duplicate F1");
 }

@@ -28,12 +28,13 @@ pub(crate) struct DateHit {
 const CN_DIGITS: &str = "〇○零O0-9一二三四五六七八九";
 
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    // Five digits: OCR sometimes doubles a character (`二OO二一年`); see `parse_year`.
+    // Five digits: OCR sometimes doubles a character (`二OO二一年`); see `parse_year`. One
+    // OCR speck may stand before 日 (`十月十四上日`).
     let y = format!("[{CN_DIGITS}]{{4,5}}");
     let md = "(?:[一二三四五六七八九十]{1,3}|[0-9]{1,2})";
     Regex::new(&format!(
         r"(?x)
-        (?P<y>{y})\s*年\s*(?P<m>{md})\s*月\s*(?P<d>{md})\s*(?P<ri>[日号])?
+        (?P<y>{y})\s*年\s*(?P<m>{md})\s*月\s*(?P<d>{md})\s*(?:[\p{{Han}}&&[^日号年月]]?\s*(?P<ri>[日号]))?
         | (?P<y2>[0-9]{{4}})\s*(?P<sep>[./\-．])\s*(?P<m2>[0-9]{{1,2}})\s*[./\-．]\s*(?P<d2>[0-9]{{1,2}})
         "
     ))
@@ -293,6 +294,8 @@ mod tests {
             ("2024年3月5号", d(2024, 3, 5)),
             ("二OO二一年六月二十一日", d(2021, 6, 21)),
             ("二O〇二一年七月二十九日", d(2021, 7, 29)),
+            // An OCR speck before 日.
+            ("二〇二一年十月十四上日", d(2021, 10, 14)),
         ];
         for (s, want) in cases {
             assert_eq!(parse_date(s), Some(want), "{s}");

@@ -6,7 +6,8 @@
 //! Rule (documented for clerks): explicit counts are read only next to a collective cue
 //! (`我们32户`, `32名村民`, `全体56人`, `共32人`, `王建国等5人`); narration counts (`打伤3人`,
 //! `家里5口人`) are ignored. A count of people (人/名/位) wins over a count of households
-//! (户/家), because 人数 counts people; a household count is used when it is the only count.
+//! (户/家), because 人数 counts people (`共22户68人` → 68: a people count directly after a
+//! counted household count shares its cue); a household count is used when it is the only count.
 //! The number of signers is a lower bound: headcount = max(explicit count, signers). With no
 //! cue and no co-signers a letter speaks for one person. `余/多` counts give the round number
 //! (`二十余人` → 20).
@@ -80,6 +81,8 @@ impl StatedCount {
 /// Explicit counts next to a collective cue; the largest of each kind.
 pub(crate) fn stated_count(text: &str) -> StatedCount {
     let mut out = StatedCount::default();
+    // End of the last household count taken: `共22户68人` states the people of those households.
+    let mut households_end = None;
     for caps in HEAD_RE.captures_iter(text) {
         let unit = &caps["unit"];
         let pre = caps.name("pre").map(|m| m.as_str());
@@ -102,13 +105,15 @@ pub(crate) fn stated_count(text: &str) -> StatedCount {
             Some("有") | None => behind,
             Some(_) => true,
         };
-        let cue = cue_word && (unit != "家" || post);
+        let of_households = pre.is_none() && households_end == Some(m.start());
+        let cue = (cue_word || of_households) && (unit != "家" || post);
         // `第3人`, `3人次`: ordinal and visit counts.
         let next = text[m.end()..].chars().next();
         if !cue || n == 0 || n > 100_000 || next == Some('次') {
             continue;
         }
         let slot = if matches!(unit, "户" | "家") {
+            households_end = Some(m.end());
             &mut out.households
         } else {
             &mut out.people
@@ -158,6 +163,14 @@ mod tests {
         let both = stated_count("我们32户村民共计108人");
         assert_eq!(both.best().map(|x| x.0), Some(108));
         assert_eq!(stated_count("我们32户").best().map(|x| x.0), Some(32));
+        // People beat households, also when the people count directly follows (`XX户YY人`).
+        assert_eq!(
+            stated_count("我们是全体村民，共22户68人。")
+                .best()
+                .map(|x| x.0),
+            Some(68)
+        );
+        assert_eq!(stated_count("全组22户，68人参加").people, None);
     }
 
     #[test]

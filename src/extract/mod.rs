@@ -47,6 +47,20 @@ const COVER_CUES: &[&str] = &[
     "交办通知",
 ];
 
+/// [`COVER_CUES`] with OCR spaces allowed between the characters (`交 办单`).
+static COVER_CUE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives: Vec<String> = COVER_CUES
+        .iter()
+        .map(|c| {
+            c.chars()
+                .map(|ch| regex::escape(&ch.to_string()))
+                .collect::<Vec<_>>()
+                .join(r"[ \t\u{3000}]*")
+        })
+        .collect();
+    Regex::new(&alternatives.join("|")).expect("cover cue regex")
+});
+
 static ADDRESS_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:家住|住址|现住址|现住|现居住地|居住地|家庭住址|地址)[：:]?\s*(?P<addr>[\p{Han}0-9A-Za-z\-－#号组栋单元室楼]{3,40})")
         .expect("address regex")
@@ -62,11 +76,7 @@ pub struct Extractor {
 /// Where the letter itself starts when a cover note sits on top of it, and the cover's span.
 fn split_cover(text: &str) -> (usize, Option<(usize, usize)>) {
     let head_end = text.char_indices().nth(400).map_or(text.len(), |(i, _)| i);
-    let Some(cue_at) = COVER_CUES
-        .iter()
-        .filter_map(|c| text[..head_end].find(c))
-        .min()
-    else {
+    let Some(cue_at) = COVER_CUE_RE.find(&text[..head_end]).map(|m| m.start()) else {
         return (0, None);
     };
     let mut offset = 0;

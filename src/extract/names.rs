@@ -6,7 +6,10 @@
 //! people in the narration; none of those is a petitioner.
 //!
 //! Must never: take a name from an exclusion cue (代笔人：刘文 is not a petitioner); accept a
-//! string as a name unless it is 2–4 Han characters starting with a known surname.
+//! string as a name unless it is 2–4 Han characters starting with a known surname — except a
+//! line of a signature block (one signer per line under its cue), where OCR damages surnames
+//! like any character: there the line's first 2–4 Han characters, followed only by specks or by
+//! the signer's ID number/phone, are a signer (`旭满仓（4115…）`), so the ID is not lost.
 //!
 //! Data: the ~300 most common Chinese surnames (百家姓 as used today, covering well over 95 % of
 //! the population), including two-character surnames (欧阳、司马、诸葛…), embedded below.
@@ -207,6 +210,24 @@ const COMMON_WORDS: &[&str] = &[
     "元钱",
     "水利",
 ];
+
+/// Characters that never stand in a given name: grammar words, calendar and address words. In a
+/// name candidate they are OCR damage (Tesseract turns a stroke cluster into `人`, `第`…).
+const NON_NAME_CHARS: &str =
+    "的了是们这那就也都被把从对所不没第年月日号址话人村镇乡县市省区组局委会";
+
+/// Words that make a line of a signature block a field, not a signer with an unusual surname
+/// (`联系电话 139…`, `地址：…`).
+const NOT_SIGNER_WORDS: &[&str] = &[
+    "电话", "手机", "身份", "联系", "地址", "住址", "号码", "证号", "日期", "签名", "签字", "盖章",
+    "手印", "此致", "敬礼", "附件", "单位", "代表", "代笔", "代书", "代写", "律师", "见证", "执笔",
+];
+
+/// Leading OCR specks before a signature line (`” 印红梅`, `. 孔春花`, `| 王建国`) and list
+/// numbering (`1.`, `2、`).
+fn is_line_lead_junk(c: char) -> bool {
+    c.is_ascii_digit() || c.is_whitespace() || !(c.is_alphanumeric() || is_han(c))
+}
 
 /// Cue words that introduce the petitioner(s) at the end of a letter or in its first sentence.
 pub(crate) const SIGNATURE_CUES: &[&str] = &[
@@ -451,6 +472,35 @@ impl NameFinder {
         None
     }
 
+    /// A signer whose surname is not in the list, inside a signature block: the line's first
+    /// Han run (2–4 characters, after OCR specks) followed by nothing but specks, or by the
+    /// signer's ID number or phone (`蔷改英`, `旭满仓（4115…）`). OCR damages surnames as often
+    /// as any character; the ID number next to the name must not be lost with it.
+    fn unusual_signer(&self, run: &str, rest: &str) -> Option<String> {
+        let n = run.chars().count();
+        if !(2..=4).contains(&n)
+            || self.common.contains(run)
+            || run.chars().any(|c| NON_NAME_CHARS.contains(c))
+            || NOT_SIGNER_WORDS.iter().any(|w| run.contains(w))
+            || NOT_GIVEN_NAMES.iter().any(|w| run.ends_with(w))
+        {
+            return None;
+        }
+        let rest = rest.trim_start();
+        let contact = rest.starts_with(['（', '(', '〈', '<'])
+            || rest.starts_with(|c: char| c.is_ascii_digit())
+            || ["电话", "手机", "身份证"]
+                .iter()
+                .any(|w| rest.starts_with(w));
+        // Specks only: no word of two Han characters after the name (`石国强  四，`).
+        let specks_only = {
+            let chars: Vec<char> = rest.chars().collect();
+            !chars.iter().any(|c| c.is_ascii_alphanumeric())
+                && !chars.windows(2).any(|w| is_han(w[0]) && is_han(w[1]))
+        };
+        (contact || specks_only).then(|| run.to_owned())
+    }
+
     /// A signature list written one name per line under its cue (`联名群众签名（按手印）：`),
     /// each line a name optionally followed by an ID number or phone. Stops at the first line
     /// that does not start with a name.
@@ -474,11 +524,7 @@ impl NameFinder {
                 continue;
             }
             blank_run = 0;
-            let t = t
-                .trim_start_matches(|c: char| {
-                    c.is_ascii_digit() || matches!(c, '.' | '、' | '．' | ')' | '）')
-                })
-                .trim_start();
+            let t = t.trim_start_matches(is_line_lead_junk);
             let skipped = line.trim().len() - t.len();
             let run_len = t
                 .char_indices()
@@ -489,6 +535,7 @@ impl NameFinder {
                 Some(run.to_owned())
             } else {
                 self.name_prefix(&chars_of(run))
+                    .or_else(|| self.unusual_signer(run, &t[run_len..]))
             };
             let Some(name) = name else { break };
             let start = line_start + lead + skipped;
@@ -547,6 +594,64 @@ impl NameFinder {
         }
     }
 
+    /// Names introduced in the letter's own words (`我叫王建国`, `本人王建国，男`), in order.
+    fn self_introductions(&self, body: &str) -> Vec<NameHit> {
+        let mut out = Vec::new();
+        for caps in SELF_INTRO_RE.captures_iter(body) {
+            let rest = caps.name("rest").expect("rest group");
+            let chars = chars_of(rest.as_str());
+            // `我是东关村村民王建国`: the name follows 村民/居民.
+            let text = rest.as_str();
+            let (offset, cand_chars) = match text.find("村民").or_else(|| text.find("居民")) {
+                Some(i) => {
+                    let after = &text[i + "村民".len()..];
+                    (i + "村民".len(), chars_of(after))
+                }
+                _ => (0, chars),
+            };
+            if cand_chars.len() < 2 {
+                continue;
+            }
+            let cand: String = cand_chars.iter().collect();
+            let name = if self.is_name(&cand) {
+                Some(cand)
+            } else {
+                self.name_prefix(&cand_chars)
+            };
+            if let Some(n) = name {
+                let start = rest.start() + offset;
+                out.push(NameHit {
+                    end: start + n.len(),
+                    name: n,
+                    start,
+                    row_tail: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// A four-character name with a one-character surname holding one character that never
+    /// stands in a given name (`谭慧人敏`): Tesseract inserted it; the name is the other three.
+    fn drop_inserted_speck(&self, name: &str) -> String {
+        let chars = chars_of(name);
+        if chars.len() != 4 || self.surnames.surname_len(&chars) != 1 {
+            return name.to_owned();
+        }
+        let specks: Vec<usize> = (1..4)
+            .filter(|&i| NON_NAME_CHARS.contains(chars[i]))
+            .collect();
+        match specks.as_slice() {
+            [i] => chars
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k != i)
+                .map(|(_, c)| c)
+                .collect(),
+            _ => name.to_owned(),
+        }
+    }
+
     /// Petitioner names in `body`, in order of appearance, without duplicates: signature lines
     /// (`信访人：王建国`, `签名：张三 李四`), signature tables (name + ID/phone per row), and
     /// self-introductions (`我叫王建国`, `本人王建国`) when no signature names exist.
@@ -588,39 +693,30 @@ impl NameFinder {
             self.unlabelled_signature(body, &mut sig);
         }
         if sig.is_empty() {
-            for caps in SELF_INTRO_RE.captures_iter(body) {
-                let rest = caps.name("rest").expect("rest group");
-                let chars = chars_of(rest.as_str());
-                // `我是东关村村民王建国`: the name follows 村民/居民.
-                let text = rest.as_str();
-                let (offset, cand_chars) = match text.find("村民").or_else(|| text.find("居民"))
-                {
-                    Some(i) => {
-                        let after = &text[i + "村民".len()..];
-                        (i + "村民".len(), chars_of(after))
-                    }
-                    _ => (0, chars),
-                };
-                if cand_chars.len() < 2 {
-                    continue;
-                }
-                let cand: String = cand_chars.iter().collect();
-                let name = if self.is_name(&cand) {
-                    Some(cand)
-                } else {
-                    self.name_prefix(&cand_chars)
-                };
-                if let Some(n) = name {
-                    let start = rest.start() + offset;
-                    sig.push(NameHit {
-                        end: start + n.len(),
-                        name: n,
-                        start,
-                        row_tail: None,
-                    });
+            sig = self.self_introductions(body);
+            sig.truncate(1);
+        } else if let [only] = sig.as_mut_slice() {
+            // One signer whose name OCR damaged (`写信人：梁第` under `本人梁磊，男`): the
+            // self-introduction with the same surname and length names the same person.
+            if only
+                .name
+                .chars()
+                .skip(1)
+                .any(|c| NON_NAME_CHARS.contains(c))
+            {
+                let first = only.name.chars().next();
+                let len = only.name.chars().count();
+                if let Some(intro) = self.self_introductions(body).into_iter().find(|h| {
+                    h.name.chars().next() == first
+                        && h.name.chars().count() == len
+                        && !h.name.chars().skip(1).any(|c| NON_NAME_CHARS.contains(c))
+                }) {
+                    only.name = intro.name;
                 }
             }
-            sig.truncate(1);
+        }
+        for h in &mut sig {
+            h.name = self.drop_inserted_speck(&h.name);
         }
         sig.sort_by_key(|h| h.start);
         let mut seen = HashSet::new();

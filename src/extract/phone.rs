@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 static PHONE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?P<mobile>1[3-9][0-9](?:[ \-]?[0-9]){8})|(?P<land>[(（]?0[1-9][0-9]{1,2}[)）]?\s?[\-－—]?\s?[1-9][0-9]{2,3}[\- ]?[0-9]{4})",
+        r"(?P<mobile>1[3-9][0-9](?:[ \-－]{0,3}[0-9]){8})|(?P<land>[(（]?0[1-9][0-9]{1,2}[)）]?\s?[\-－—]?\s?[1-9][0-9]{2,3}[\- ]?[0-9]{4})",
     )
     .expect("phone regex")
 });
@@ -203,6 +203,15 @@ mod tests {
         let hits = find_phones(t, &[(id, id + 18)]);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].number, "13776114536");
+    }
+
+    #[test]
+    fn finds_a_phone_with_ocr_gaps() {
+        for t in ["电话187- 45900929", "电话 135 - 9357 - 5706"] {
+            let hits = find_phones(t, &[]);
+            assert_eq!(hits.len(), 1, "{t}");
+            assert_eq!(hits[0].number.len(), 11, "{t}");
+        }
     }
 
     #[test]

@@ -243,3 +243,67 @@ fn extractor_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Extractor>();
 }
+
+/// Signature block of a joint letter as Tesseract wrote it (corpus `来信扫描_0015`): specks
+/// before lines (`”`, `.`), two surnames damaged (`印红梅`, `蔷改英`), one signer per line.
+const OCR_JOINT: &str = "我们是白沙镇基计村6组的全体村民， 共22户68人。\n\n此致\n”敬礼\n\n反映人 (签字) :\n\n蒋庆华 (411521196004136858) 电话15841570807\n何改英 (411528196503271709)\n” 印红梅 (411528196604199283)\n张丽娟 (411528197004147847)\n蔷改英\n彭富贵 (411525195303079970)\n朱彩霞 (411528195701221548)\n. 孔春花\n\n薛合意\n\n2021年8月9日\n";
+
+#[test]
+fn ocr_signature_block_with_specks_and_unusual_surnames() {
+    let r = letter(&clean_ocr(OCR_JOINT));
+    let names: Vec<&str> = r
+        .petitioners
+        .iter()
+        .filter_map(|p| p.name.as_deref())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "蒋庆华",
+            "何改英",
+            "印红梅",
+            "张丽娟",
+            "蔷改英",
+            "彭富贵",
+            "朱彩霞",
+            "孔春花",
+            "薛合意"
+        ]
+    );
+    // The ID next to a damaged name stays with its signer.
+    assert_eq!(
+        r.petitioners[2].id_number.as_deref(),
+        Some("411528196604199283")
+    );
+    assert_eq!(r.petitioners[4].id_number, None);
+    // `共22户68人`: people, not households.
+    assert_eq!(r.headcount, Some(68));
+    assert_eq!(r.date.as_deref(), Some("2021-08-09"));
+}
+
+#[test]
+fn ocr_damaged_signer_names() {
+    // A speck inserted into a four-character name.
+    let r = letter("签名：\n1. 谭慧人敏 158-7335-5134\n2. 朱强 13811112222\n");
+    assert_eq!(r.petitioners[0].name.as_deref(), Some("谭慧敏"));
+    // The signature is damaged, the self-introduction is not: same surname, same length.
+    let r = letter("本人梁磊，男，汉族，1980年生。\n请领导做主。\n写信人：梁第\n2022/2/24\n");
+    assert_eq!(r.petitioners.len(), 1);
+    assert_eq!(r.petitioners[0].name.as_deref(), Some("梁磊"));
+    // Field lines under a signature cue are not signers.
+    let r = letter("信访人：\n王建国\n联系电话 13935512345\n代书人：刘文\n");
+    let names: Vec<&str> = r
+        .petitioners
+        .iter()
+        .filter_map(|p| p.name.as_deref())
+        .collect();
+    assert_eq!(names, ["王建国"]);
+}
+
+#[test]
+fn cover_note_cue_split_by_ocr_spaces() {
+    let t = "国家信访局信访事项交 办单\n清溪县信访局：\n现将来信转交你们处理。\n二O二三年四月二十七日\n举报信\n致：国家信访局”\n我叫王建国，反映村干部问题。\n反映人：王建国\n2023年03月28日\n";
+    let r = letter(&clean_ocr(t));
+    assert_eq!(r.addressee_level, Some(Level::National));
+    assert_eq!(r.date.as_deref(), Some("2023-03-28"));
+}

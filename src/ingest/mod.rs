@@ -49,7 +49,12 @@ pub fn sniff(path: &Path, bytes: &[u8]) -> FileKind {
         return FileKind::Pdf;
     }
     if head.starts_with(b"PK\x03\x04") {
-        if find(bytes, b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet").is_some() {
+        if find(
+            bytes,
+            b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+        )
+        .is_some()
+        {
             return FileKind::Ledger(LedgerKind::Ods);
         }
         if find(bytes, b"xl/workbook.bin").is_some() {
@@ -87,7 +92,9 @@ pub fn sniff(path: &Path, bytes: &[u8]) -> FileKind {
             FileKind::Unsupported("content does not match its extension")
         }
         "txt" | "text" | "" => FileKind::Text,
-        "doc" | "docx" | "wps" => FileKind::Unsupported("Word document: save it as PDF to ingest it"),
+        "doc" | "docx" | "wps" => {
+            FileKind::Unsupported("Word document: save it as PDF to ingest it")
+        }
         "jpg" | "jpeg" | "png" | "tif" | "tiff" => FileKind::Image,
         "zip" | "rar" | "7z" | "gz" => {
             FileKind::Unsupported("archive: unpack it and ingest the folder")
@@ -120,9 +127,7 @@ pub fn read(
                 ext.to_ascii_lowercase().as_str(),
                 "pdf" | "xlsx" | "xls" | "ods" | "xlsm"
             ) {
-                return Err(Problem::Fail(format!(
-                    "not a valid .{ext} file: {why}"
-                )));
+                return Err(Problem::Fail(format!("not a valid .{ext} file: {why}")));
             }
             Err(Problem::Skip(format!("unsupported: {why}")))
         }
@@ -176,7 +181,12 @@ fn read_text(display_path: &str, bytes: &[u8]) -> Result<Vec<Record>, Problem> {
             "no Chinese text in the file (junk or wrong encoding)".into(),
         ));
     }
-    Ok(vec![letter(display_path, Format::Text, decoded.text, cleaned)])
+    Ok(vec![letter(
+        display_path,
+        Format::Text,
+        decoded.text,
+        cleaned,
+    )])
 }
 
 fn read_pdf(
@@ -201,10 +211,7 @@ fn read_pdf(
         .collect();
     let mut format = Format::Pdf;
     if !unreadable.is_empty() {
-        let garbage = doc
-            .pages
-            .iter()
-            .any(|p| p.quality == PageQuality::Garbage);
+        let garbage = doc.pages.iter().any(|p| p.quality == PageQuality::Garbage);
         let what = if garbage {
             "its text layer is not readable text (unmapped font encoding)"
         } else {
@@ -256,7 +263,9 @@ fn read_image(display_path: &str, path: &Path, ocr: bool) -> Result<Vec<Record>,
     let raw = pdf::ocr_image(path).map_err(|e| Problem::Fail(format!("OCR failed: {e}")))?;
     let cleaned = text::clean_ocr(&raw);
     if !cleaned.chars().any(crate::segment::is_han) {
-        return Err(Problem::Fail("OCR found no Chinese text in the image".into()));
+        return Err(Problem::Fail(
+            "OCR found no Chinese text in the image".into(),
+        ));
     }
     Ok(vec![letter(display_path, Format::Ocr, raw, cleaned)])
 }
@@ -292,11 +301,20 @@ mod tests {
         assert_eq!(sniff(p, b"%PDF-1.7\n"), FileKind::Pdf);
         assert_eq!(sniff(Path::new("a.pdf"), b"\x89PNG\r\n"), FileKind::Image);
         assert_eq!(
-            sniff(Path::new("a.xls"), &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
+            sniff(
+                Path::new("a.xls"),
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+            ),
             FileKind::Ledger(LedgerKind::Xls)
         );
-        assert_eq!(sniff(Path::new("a.csv"), "姓名,电话".as_bytes()), FileKind::Ledger(LedgerKind::Csv));
-        assert!(matches!(sniff(Path::new("a.pdf"), b"hello"), FileKind::Unsupported(_)));
+        assert_eq!(
+            sniff(Path::new("a.csv"), "姓名,电话".as_bytes()),
+            FileKind::Ledger(LedgerKind::Csv)
+        );
+        assert!(matches!(
+            sniff(Path::new("a.pdf"), b"hello"),
+            FileKind::Unsupported(_)
+        ));
     }
 
     #[test]

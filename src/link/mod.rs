@@ -72,18 +72,22 @@ pub struct RecordUpdate {
 }
 
 impl RecordUpdate {
-    /// Apply this change to the record it names.
+    /// Apply this change to the record it names. The result depends only on the update, not on
+    /// the record's earlier link fields (every linker flag has evidence exactly when it is set),
+    /// so applying the latest update of a record is enough, in any state of the record.
     pub fn apply(&self, record: &mut Record) {
         record.petitioner_id = self.petitioner_id.clone();
         record.duplicate_of = self.duplicate_of.clone();
-        record.flags.retain(|f| !self.flags_remove.contains(f));
-        for flag in &self.flags_add {
-            if !record.flags.contains(flag) {
-                record.flags.push(flag.clone());
-            }
-        }
+        record
+            .flags
+            .retain(|f| f != FLAG_REPEAT && f != FLAG_DUPLICATE);
         for key in [FLAG_REPEAT, FLAG_DUPLICATE, EVIDENCE_PETITIONER_IDS] {
             record.flag_evidence.remove(key);
+        }
+        for flag in [FLAG_REPEAT, FLAG_DUPLICATE] {
+            if self.flag_evidence.contains_key(flag) {
+                record.flags.push(flag.to_string());
+            }
         }
         record.flag_evidence.extend(self.flag_evidence.clone());
     }

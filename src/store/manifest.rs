@@ -83,7 +83,6 @@ impl Manifest {
         }
         file.write_all(buf.as_bytes())?;
         file.sync_data()
-
     }
 }
 
