@@ -333,7 +333,7 @@ fn ingest(
     options.commit_every = commit_every.max(1);
     let summary = pipeline::ingest(&engine, paths, &options, &Bar::new())?;
     if json {
-        println!("{}", serde_json::to_string(&summary_json(&summary))?);
+        println!("{}", serde_json::to_string(&summary)?);
     } else {
         print_summary(&summary, &common.index);
     }
@@ -341,22 +341,6 @@ fn ingest(
         OK
     } else {
         PARTIAL
-    })
-}
-
-fn summary_json(s: &IngestSummary) -> serde_json::Value {
-    json!({
-        "files": s.files,
-        "records": s.records,
-        "ingested": s.ingested,
-        "replaced": s.replaced,
-        "ocr_records": s.ocr_records,
-        "skipped": s.skipped,
-        "failed": s.failed,
-        "total_records": s.total_records,
-        "bytes": s.bytes,
-        "seconds": s.seconds,
-        "stages": s.stages,
     })
 }
 
@@ -545,7 +529,7 @@ fn record_json(r: &Record, reveal: bool) -> serde_json::Value {
 
 fn show(common: &Common, id: &str, json: bool, reveal: bool) -> anyhow::Result<i32> {
     let (_engine, store) = open_store(common)?;
-    let searcher = store.index.reader()?.searcher();
+    let searcher = store.searcher()?;
     let Some((record, _)) = store.record_by_id(&searcher, id)? else {
         eprintln!("xinfang: no record with id {id}");
         return Ok(PARTIAL);
@@ -672,7 +656,7 @@ fn timeline(
     if group.records.len() < 2 {
         return Ok(());
     }
-    let searcher = store.index.reader()?.searcher();
+    let searcher = store.searcher()?;
     writeln!(
         out,
         "\n该信访人共 {} 件信访（按时间）：",
@@ -970,7 +954,7 @@ fn similar(
 ) -> anyhow::Result<i32> {
     let (engine, store) = open_store(common)?;
     let linker = linker(common)?;
-    let searcher = store.index.reader()?.searcher();
+    let searcher = store.searcher()?;
     let path = Path::new(target);
     let record = if path.exists() {
         let mut files = pipeline::read_files(&engine, &[path.to_path_buf()], true);

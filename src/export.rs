@@ -12,8 +12,7 @@ pub fn for_each_record(
     store: &Store,
     mut f: impl FnMut(&Record) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
-    let reader = store.index.reader()?;
-    let searcher = reader.searcher();
+    let searcher = store.searcher()?;
     let mut n = 0;
     for segment in searcher.segment_readers() {
         let docs = segment.get_store_reader(16)?;

@@ -107,6 +107,8 @@ pub struct IngestSummary {
     pub total_records: u64,
     pub seconds: f64,
     pub stages: StageTimes,
+    /// Peak resident memory of the process so far (Linux `VmHWM`), when known.
+    pub peak_rss_bytes: Option<u64>,
 }
 
 /// Reports progress to a user interface; the library itself never prints.
@@ -370,7 +372,7 @@ impl Writer<'_> {
             self.writer.delete_term(store.file_term(canonical));
             self.apply_updates(updates, &mut batch);
         }
-        let searcher = store.index.reader()?.searcher();
+        let searcher = store.searcher()?;
         let archived_text = |id: &str| {
             store
                 .record_by_id(&searcher, id)
@@ -398,7 +400,7 @@ impl Writer<'_> {
 
     /// Record ids of a file's records in the committed index.
     fn ids_of_file(&self, canonical: &str) -> Result<Vec<String>, PipelineError> {
-        let searcher = self.store.index.reader()?.searcher();
+        let searcher = self.store.searcher()?;
         Ok(self
             .store
             .ids_matching(&searcher, self.store.file_term(canonical))?)
@@ -423,7 +425,7 @@ impl Writer<'_> {
         if self.deferred.is_empty() {
             return Ok(false);
         }
-        let searcher = self.store.index.reader()?.searcher();
+        let searcher = self.store.searcher()?;
         for (id, update) in std::mem::take(&mut self.deferred) {
             let Some((mut record, key)) = self.store.record_by_id(&searcher, &id)? else {
                 continue; // removed since
@@ -441,8 +443,10 @@ impl Writer<'_> {
     fn commit(&mut self, progress: &dyn Progress) -> Result<(), PipelineError> {
         progress.committing();
         self.writer.commit()?;
+        self.store.reload()?;
         if self.rewrite_deferred()? {
             self.writer.commit()?;
+            self.store.reload()?;
         }
         let dir = &self.options.index_dir;
         self.linker
@@ -578,10 +582,10 @@ pub fn ingest(
     std::fs::remove_file(&lock).map_err(io_err(dir))?;
     progress.finish();
 
-    let reader = store.index.reader()?;
-    summary.total_records = reader.searcher().num_docs();
+    summary.total_records = store.searcher()?.num_docs();
     summary.bytes = bytes.load(Ordering::Relaxed);
     summary.seconds = started.elapsed().as_secs_f64();
+    summary.peak_rss_bytes = peak_rss_bytes();
     summary.stages = StageTimes {
         read: StageClock::secs(&clock.read),
         decode: StageClock::secs(&clock.decode),
@@ -645,4 +649,12 @@ pub fn read_files(engine: &Engine, inputs: &[PathBuf], process: bool) -> Vec<Rea
             }
         })
         .collect()
+}
+
+/// Peak resident set size of this process (`VmHWM` in `/proc/self/status`), on Linux.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }

@@ -71,6 +71,9 @@ pub struct Petitioner {
     /// Mobile (11 digits) or landline with area code (`0371-2345678`).
     pub phone: Option<String>,
     pub address: Option<String>,
+    /// Account or user id in an online petition system (留言用户, 网上信访账号): identifies the
+    /// same writer across messages, like a phone number.
+    pub account: Option<String>,
 }
 
 /// Administrative place the petition concerns: county (县/区) → township (乡/镇/街道) → village

@@ -190,8 +190,7 @@ pub fn search(
     request: &SearchRequest,
 ) -> Result<SearchResult, SearchError> {
     let query = build_query(store, segmenter, request)?;
-    let reader = store.index.reader()?;
-    let searcher = reader.searcher();
+    let searcher = store.searcher()?;
     let limit = request.limit.max(1);
     let (top, total) = searcher.search(
         &query,

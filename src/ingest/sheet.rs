@@ -47,8 +47,6 @@ pub const DEFAULT_HEADERS_TOML: &str = include_str!("../../data/headers.toml");
 /// How many non-empty rows at the top of a sheet are searched for the header row.
 const HEADER_SCAN_ROWS: usize = 20;
 
-/// Keys of `Record::extra` used for identity columns that have no field of their own.
-pub const EXTRA_USER_ID: &str = "user_id";
 pub const EXTRA_SERIAL_NO: &str = "serial_no";
 pub const EXTRA_CHANNEL: &str = "channel";
 
@@ -990,9 +988,7 @@ impl<'a> SheetContext<'a> {
             let mut evidence_text = value.clone();
             match field {
                 LedgerField::Name => names = Some(value),
-                LedgerField::UserId => {
-                    rec.extra.insert(EXTRA_USER_ID.into(), value);
-                }
+                LedgerField::UserId => person.account = Some(value),
                 LedgerField::IdNumber => {
                     let (id, damaged) = id_from_cell(cell);
                     if damaged {
@@ -1047,8 +1043,10 @@ impl<'a> SheetContext<'a> {
             rec.outcome = Some(outcomes.join("\n"));
         }
         let name_list = names.as_deref().map(split_names).unwrap_or_default();
-        let has_person =
-            person.id_number.is_some() || person.phone.is_some() || person.address.is_some();
+        let has_person = person.id_number.is_some()
+            || person.phone.is_some()
+            || person.address.is_some()
+            || person.account.is_some();
         if name_list.is_empty() {
             if has_person {
                 rec.petitioners.push(person);
@@ -1868,12 +1866,10 @@ mod tests {
             r.text
         );
         assert_eq!(r.given_category.as_deref(), Some("城乡建设"));
-        assert_eq!(
-            r.extra.get(EXTRA_USER_ID).map(String::as_str),
-            Some("A00074011")
-        );
+        assert_eq!(r.petitioners.len(), 1);
+        assert_eq!(r.petitioners[0].account.as_deref(), Some("A00074011"));
+        assert_eq!(r.petitioners[0].name, None);
         assert_eq!(r.extra.get(EXTRA_SERIAL_NO).map(String::as_str), Some("24"));
-        assert!(r.petitioners.is_empty());
         assert_eq!(out.records[494].source.row, Some(496));
         assert!(out
             .records
@@ -1907,7 +1903,7 @@ mod tests {
         let users: std::collections::HashSet<&str> = out
             .records
             .iter()
-            .filter_map(|r| r.extra.get(EXTRA_USER_ID).map(String::as_str))
+            .filter_map(|r| r.petitioners.first()?.account.as_deref())
             .collect();
         assert!(users.len() < 2816, "repeat users share a user_id");
     }

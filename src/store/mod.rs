@@ -18,6 +18,7 @@ pub mod manifest;
 use crate::record::Record;
 use crate::segment::{GramTokenizer, Segmenter};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::TermQuery;
 use tantivy::schema::{
@@ -25,7 +26,7 @@ use tantivy::schema::{
     TextOptions, Value, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::Token;
-use tantivy::{DateTime, Index, Searcher, TantivyDocument, Term};
+use tantivy::{DateTime, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 /// Name under which the jieba tokenizer is registered in tantivy.
 pub const JIEBA: &str = "jieba";
@@ -97,6 +98,8 @@ pub struct Store {
     pub index: Index,
     pub fields: Fields,
     pub dir: PathBuf,
+    /// One reader for the life of the store (opening one per query costs milliseconds).
+    reader: OnceLock<IndexReader>,
 }
 
 /// Errors opening or writing the index folder.
@@ -171,6 +174,29 @@ impl Store {
             index,
             fields,
             dir: dir.to_path_buf(),
+            reader: OnceLock::new(),
+        }
+    }
+
+    /// A searcher over the index as of the last [`Store::reload`] (or the first use).
+    pub fn searcher(&self) -> Result<Searcher, StoreError> {
+        if let Some(reader) = self.reader.get() {
+            return Ok(reader.searcher());
+        }
+        let reader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| self.error(e))?;
+        Ok(self.reader.get_or_init(|| reader).searcher())
+    }
+
+    /// See the records committed since the reader was opened.
+    pub fn reload(&self) -> Result<(), StoreError> {
+        match self.reader.get() {
+            Some(reader) => reader.reload().map_err(|e| self.error(e)),
+            None => Ok(()),
         }
     }
 
