@@ -153,6 +153,20 @@ enum Command {
         #[arg(long)]
         reveal: bool,
     },
+    /// Measure the index against a ground-truth file (corpus/truth.jsonl or a generated
+    /// archive's truth.jsonl): field accuracy, categories, flags, linking.
+    Evaluate {
+        /// The truth file.
+        truth: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also list every wrong field.
+        #[arg(long)]
+        misses: bool,
+    },
     /// Configuration files.
     Config {
         #[command(subcommand)]
@@ -262,6 +276,12 @@ pub fn run() -> i32 {
             json,
             reveal,
         } => similar(&common, &target, limit, json, reveal),
+        Command::Evaluate {
+            truth,
+            common,
+            json,
+            misses,
+        } => evaluate(&truth, &common, json, misses),
         Command::Config { action } => config_cmd(action),
     };
     match result {
@@ -992,4 +1012,26 @@ fn similar(
         writeln!(out, "没有找到相似的往期记录。")?;
     }
     Ok(if found.is_empty() { PARTIAL } else { OK })
+}
+
+fn evaluate(truth: &Path, common: &Common, json: bool, misses: bool) -> anyhow::Result<i32> {
+    let (_engine, store) = open_store(common)?;
+    let truth = xinfang::eval::read_truth(truth)?;
+    let mut records = Vec::new();
+    xinfang::export::for_each_record(&store, |r| {
+        records.push(r.clone());
+        Ok(())
+    })?;
+    let report = xinfang::eval::evaluate(&truth, &records);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.to_table());
+        if misses {
+            for m in &report.misses {
+                println!("miss: {m}");
+            }
+        }
+    }
+    Ok(OK)
 }

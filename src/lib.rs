@@ -37,6 +37,7 @@
 pub mod classify;
 pub mod config;
 pub mod engine;
+pub mod eval;
 pub mod export;
 pub mod extract;
 pub mod ingest;

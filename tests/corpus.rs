@@ -5,7 +5,7 @@
 //! one reported in the README.
 
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use xinfang::config::Config;
@@ -77,50 +77,16 @@ fn record_key(r: &Record) -> Key {
     )
 }
 
-fn strs(v: &Value, field: &str) -> BTreeSet<String> {
-    v["petitioners"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p[field].as_str().map(str::to_string))
-        .collect()
-}
-
-/// Per-field comparison of one record with its truth line.
-fn compare(t: &Value, r: &Record) -> BTreeMap<&'static str, bool> {
-    let mut m = BTreeMap::new();
-    let ids: BTreeSet<String> = r
-        .petitioners
-        .iter()
-        .filter_map(|p| p.id_number.clone())
-        .collect();
-    m.insert("id_number", ids == strs(t, "id_number"));
-    let phones: BTreeSet<String> = r
-        .petitioners
-        .iter()
-        .filter_map(|p| p.phone.clone())
-        .collect();
-    m.insert("phone", phones == strs(t, "phone"));
-    let names: BTreeSet<String> = r
-        .petitioners
-        .iter()
-        .filter_map(|p| p.name.clone())
-        .collect();
-    m.insert("petitioner_name", names == strs(t, "name"));
-    m.insert("date", r.date.as_deref() == t["date"].as_str());
-    m.insert(
-        "headcount",
-        r.headcount.map(u64::from) == t["headcount"].as_u64(),
-    );
-    m.insert(
-        "township",
-        r.place.township.as_deref() == t["township"].as_str(),
-    );
-    m.insert(
-        "addressee_level",
-        r.addressee_level.map(|l| l.as_str()) == t["addressee_level"].as_str(),
-    );
-    m
+fn report() -> &'static xinfang::eval::Report {
+    static ONCE: OnceLock<xinfang::eval::Report> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let report = xinfang::eval::evaluate(&truth(), &corpus().records);
+        println!("{}", report.to_table());
+        for m in &report.misses {
+            println!("miss: {m}");
+        }
+        report
+    })
 }
 
 #[test]
@@ -149,57 +115,11 @@ fn every_truth_record_is_ingested_once() {
 
 #[test]
 fn field_accuracy_meets_targets() {
-    let c = corpus();
-    let by_key: HashMap<Key, &Record> = c.records.iter().map(|r| (record_key(r), r)).collect();
-    let mut all: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut ocr: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut clean: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut misses: Vec<String> = Vec::new();
-    for t in truth() {
-        let Some(r) = by_key.get(&truth_key(&t)) else {
-            continue;
-        };
-        let is_ocr = t["format"] == "ocr";
-        for (field, ok) in compare(&t, r) {
-            for table in [
-                Some(&mut all),
-                is_ocr.then_some(&mut ocr),
-                (!is_ocr).then_some(&mut clean),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let e = table.entry(field).or_default();
-                e.0 += usize::from(ok);
-                e.1 += 1;
-            }
-            if !ok && misses.len() < 400 {
-                misses.push(format!("{field} {:?}", truth_key(&t)));
-            }
-        }
-    }
-    println!("field            all        clean      ocr");
-    let pct = |t: &BTreeMap<&str, (usize, usize)>, f: &str| {
-        t.get(f)
-            .map(|&(ok, n)| format!("{:6.1}% ({n})", 100.0 * ok as f64 / n.max(1) as f64))
-            .unwrap_or_else(|| "-".into())
-    };
-    for field in all.keys() {
-        println!(
-            "{field:16} {} {} {}",
-            pct(&all, field),
-            pct(&clean, field),
-            pct(&ocr, field)
-        );
-    }
-    for m in &misses {
-        println!("miss: {m}");
-    }
-    let rate = |t: &BTreeMap<&str, (usize, usize)>, f: &str| {
-        t.get(f).map_or(1.0, |&(ok, n)| ok as f64 / n.max(1) as f64)
-    };
+    let r = report();
+    assert!(r.missing.is_empty(), "{:?}", r.missing);
+    let rate = |field: &str, part: usize| r.fields[field][part].rate();
     for field in ["id_number", "phone"] {
-        assert!(rate(&clean, field) >= 0.99, "{field} on clean text");
+        assert!(rate(field, 1) >= 0.99, "{field} on clean text");
     }
     for field in [
         "date",
@@ -208,10 +128,10 @@ fn field_accuracy_meets_targets() {
         "petitioner_name",
         "addressee_level",
     ] {
-        assert!(rate(&clean, field) >= 0.97, "{field} on clean text");
+        assert!(rate(field, 1) >= 0.97, "{field} on clean text");
     }
-    for field in all.keys() {
-        assert!(rate(&ocr, field) >= 0.90, "{field} on OCR text");
+    for field in xinfang::eval::FIELDS {
+        assert!(rate(field, 2) >= 0.90, "{field} on OCR text");
     }
 }
 
@@ -437,162 +357,35 @@ fn record_ids_are_stable_across_indexes() {
     assert!(ids.is_subset(&all));
 }
 
-/// Precision, recall of a boolean prediction over records.
-fn pr(pairs: &[(bool, bool)]) -> (f64, f64, usize) {
-    let tp = pairs.iter().filter(|&&(t, p)| t && p).count() as f64;
-    let fp = pairs.iter().filter(|&&(t, p)| !t && p).count() as f64;
-    let fnn = pairs.iter().filter(|&&(t, p)| t && !p).count() as f64;
-    let positives = pairs.iter().filter(|&&(t, _)| t).count();
-    (
-        if tp + fp > 0.0 { tp / (tp + fp) } else { 1.0 },
-        if tp + fnn > 0.0 { tp / (tp + fnn) } else { 1.0 },
-        positives,
-    )
-}
-
 #[test]
 fn classification_meets_targets() {
-    let c = corpus();
-    let by_key: HashMap<Key, &Record> = c.records.iter().map(|r| (record_key(r), r)).collect();
-    let mut confusion: Vec<(String, String)> = Vec::new(); // (truth, predicted primary)
-    let mut flags: BTreeMap<&str, Vec<(bool, bool)>> = BTreeMap::new();
-    for t in truth() {
-        let Some(r) = by_key.get(&truth_key(&t)) else {
-            continue;
-        };
-        let primary = r.categories.first().map_or("other", |c| c.code.as_str());
-        confusion.push((
-            t["category"].as_str().unwrap().to_string(),
-            primary.to_string(),
-        ));
-        for flag in [
-            "collective",
-            "skip_level",
-            "risk",
-            "law_related",
-            "forwarded",
-        ] {
-            let truth = t[flag].as_bool().unwrap();
-            flags
-                .entry(flag)
-                .or_default()
-                .push((truth, r.flags.iter().any(|f| f == flag)));
-        }
+    let r = report();
+    assert!(r.category_top1 >= 0.95, "top-1 {}", r.category_top1);
+    assert!(
+        r.category_macro_f1 >= 0.90,
+        "macro-F1 {}",
+        r.category_macro_f1
+    );
+    let risk = r.flags["risk"];
+    assert!(risk.recall >= 1.0 && risk.precision >= 0.90, "{risk:?}");
+    for flag in xinfang::eval::FLAGS {
+        let s = r.flags[flag];
+        assert!(s.precision >= 0.9 && s.recall >= 0.9, "{flag}: {s:?}");
     }
-    let n = confusion.len() as f64;
-    let top1 = confusion.iter().filter(|(t, p)| t == p).count() as f64 / n;
-    let classes: BTreeSet<&String> = confusion.iter().map(|(t, _)| t).collect();
-    let mut f1s = Vec::new();
-    for class in &classes {
-        let pairs: Vec<(bool, bool)> = confusion
-            .iter()
-            .map(|(t, p)| (t == *class, p == *class))
-            .collect();
-        let (p, r, support) = pr(&pairs);
-        let f1 = if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        };
-        println!("category {class:12} P {p:.3} R {r:.3} F1 {f1:.3} ({support})");
-        f1s.push(f1);
-    }
-    let macro_f1 = f1s.iter().sum::<f64>() / f1s.len() as f64;
-    println!("categories: top-1 {top1:.3}, macro-F1 {macro_f1:.3} over {n} records");
-    for (flag, pairs) in &flags {
-        let (p, r, support) = pr(pairs);
-        println!("flag {flag:12} P {p:.3} R {r:.3} ({support} true)");
-    }
-    for (t, p) in confusion.iter().filter(|(t, p)| t != p) {
-        println!("category miss: truth {t}, predicted {p}");
-    }
-    assert!(top1 >= 0.95, "top-1 {top1}");
-    assert!(macro_f1 >= 0.90, "macro-F1 {macro_f1}");
-    let (p, r, _) = pr(&flags["risk"]);
-    assert!(r >= 1.0 && p >= 0.90, "risk P {p} R {r}");
-}
-
-/// The predicted person cluster of each truth petitioner mention: the linked id of the extracted
-/// petitioner with the same name, or a singleton when the name was not extracted.
-fn mention_clusters() -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-    let c = corpus();
-    let by_key: HashMap<Key, &Record> = c.records.iter().map(|r| (record_key(r), r)).collect();
-    let mut truth_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut pred_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for t in truth() {
-        let Some(r) = by_key.get(&truth_key(&t)) else {
-            continue;
-        };
-        let pids: Vec<String> = match r.flag_evidence.get(xinfang::link::EVIDENCE_PETITIONER_IDS) {
-            Some(ids) => ids.clone(),
-            None => r.petitioner_id.clone().into_iter().collect(),
-        };
-        let persons = t["person_ids"].as_array().unwrap();
-        for (i, (p, person)) in t["petitioners"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(persons)
-            .enumerate()
-        {
-            let mention = format!("{}#{i}", r.id);
-            truth_clusters
-                .entry(person.as_str().unwrap().to_string())
-                .or_default()
-                .push(mention.clone());
-            let name = p["name"].as_str();
-            let at = r
-                .petitioners
-                .iter()
-                .position(|x| x.name.as_deref() == name && name.is_some());
-            let pid = at
-                .and_then(|k| pids.get(k))
-                .filter(|s| !s.is_empty())
-                .cloned()
-                .unwrap_or_else(|| format!("unlinked:{mention}"));
-            pred_clusters.entry(pid).or_default().push(mention);
-        }
-    }
-    (
-        truth_clusters.into_values().collect(),
-        pred_clusters.into_values().collect(),
-    )
 }
 
 #[test]
 fn linking_meets_targets() {
-    use xinfang::link::metrics::{bcubed, pairwise_prf};
-    let (truth_people, pred_people) = mention_clusters();
-    let pair = pairwise_prf(&truth_people, &pred_people);
-    let b3 = bcubed(&truth_people, &pred_people);
-    println!(
-        "petitioners: pairwise P {:.3} R {:.3} F1 {:.3}; B-cubed P {:.3} R {:.3} F1 {:.3}",
-        pair.precision, pair.recall, pair.f1, b3.precision, b3.recall, b3.f1
+    let r = report();
+    assert!(
+        r.petitioner_pairwise.precision >= 0.99,
+        "{:?}",
+        r.petitioner_pairwise
     );
-    // Duplicates: records of a truth group vs records sharing a predicted `duplicate_of` root.
-    let c = corpus();
-    let by_key: HashMap<Key, &Record> = c.records.iter().map(|r| (record_key(r), r)).collect();
-    let mut truth_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut pred_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for t in truth() {
-        let Some(r) = by_key.get(&truth_key(&t)) else {
-            continue;
-        };
-        let group = t["duplicate_group"]
-            .as_str()
-            .map_or_else(|| format!("single:{}", r.id), str::to_string);
-        truth_dups.entry(group).or_default().push(r.id.clone());
-        let root = r.duplicate_of.clone().unwrap_or_else(|| r.id.clone());
-        pred_dups.entry(root).or_default().push(r.id.clone());
-    }
-    let truth_dups: Vec<Vec<String>> = truth_dups.into_values().collect();
-    let pred_dups: Vec<Vec<String>> = pred_dups.into_values().collect();
-    let dup = pairwise_prf(&truth_dups, &pred_dups);
-    println!(
-        "duplicates: pairwise P {:.3} R {:.3} F1 {:.3}",
-        dup.precision, dup.recall, dup.f1
+    assert!(r.petitioner_bcubed.f1 >= 0.95, "{:?}", r.petitioner_bcubed);
+    assert!(
+        r.duplicate_pairwise.f1 >= 0.95,
+        "{:?}",
+        r.duplicate_pairwise
     );
-    assert!(pair.precision >= 0.99, "petitioner pairwise precision");
-    assert!(b3.f1 >= 0.95, "petitioner B-cubed F1");
-    assert!(dup.f1 >= 0.95, "duplicate F1");
 }

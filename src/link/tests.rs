@@ -74,6 +74,7 @@ pub(crate) fn rec(
                 id_number: x.id,
                 phone: x.phone.map(str::to_string),
                 address: None,
+                account: None,
             })
             .collect(),
         place: Place {
@@ -998,6 +999,223 @@ fn damaged_state_is_an_error_not_a_mislink() {
     assert!(Linker::open(&dir).unwrap().is_empty());
 }
 
+/// A message of an online petition platform (网上信访): the writer's account, no name, no ID, no
+/// phone — the shape of a ledger row with a 留言用户 column.
+fn web_message(
+    id: &str,
+    date: &str,
+    account: &str,
+    township: Option<&str>,
+    category: &str,
+    seed: u64,
+) -> Record {
+    let mut r = rec(
+        id,
+        date,
+        vec![p("x")],
+        township,
+        None,
+        category,
+        Some(Level::City),
+        &filler(seed, 180),
+    );
+    r.petitioners[0].name = None;
+    r.petitioners[0].account = Some(account.to_string());
+    r
+}
+
+#[test]
+fn same_account_links_nameless_messages_across_matters_and_saves() {
+    let mut rs = vec![
+        web_message(
+            "m1",
+            "2019-04-25",
+            "A00045581",
+            Some("城关镇"),
+            "property",
+            11,
+        ),
+        // Another place and another matter: the login still says who wrote.
+        web_message(
+            "m2",
+            "2019-06-02",
+            "A00045581",
+            Some("河口乡"),
+            "traffic",
+            12,
+        ),
+        web_message(
+            "m3",
+            "2019-07-10",
+            "A00023583",
+            Some("城关镇"),
+            "property",
+            13,
+        ),
+    ];
+    let mut l = link_all(&mut rs);
+    assert!(
+        pid(&rs, "m1").is_some(),
+        "a nameless message with an account is a petitioner"
+    );
+    assert_eq!(pid(&rs, "m1"), pid(&rs, "m2"));
+    assert_ne!(pid(&rs, "m1"), pid(&rs, "m3"));
+    let g = l.petitioner_of("m2").unwrap();
+    assert_eq!(g.records, vec!["m1", "m2"]);
+    assert!(g
+        .evidence
+        .iter()
+        .all(|e| e.agreeing.contains(&"account".to_string())));
+
+    // The account survives the state file: a later message of the same writer (full-width, padded)
+    // joins the same petitioner after reopening.
+    let dir = std::env::temp_dir().join(format!("xinfang-link-account-{}", std::process::id()));
+    l.save(&dir).unwrap();
+    l = Linker::open(&dir).unwrap();
+    let mut later = vec![web_message(
+        "m4",
+        "2019-09-01",
+        " Ａ00045581 ",
+        None,
+        "",
+        14,
+    )];
+    l.link_batch(&mut later);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(later[0].petitioner_id, pid(&rs, "m1"));
+}
+
+#[test]
+fn different_accounts_do_not_link_even_with_everything_else_equal() {
+    let mut rs = vec![
+        web_message("a", "2019-04-25", "A0001", Some("城关镇"), "property", 21),
+        web_message("b", "2019-04-26", "A0002", Some("城关镇"), "property", 22),
+    ];
+    link_all(&mut rs);
+    assert!(pid(&rs, "a").is_some() && pid(&rs, "b").is_some());
+    assert_ne!(pid(&rs, "a"), pid(&rs, "b"));
+
+    // Same name and village, two logins: the names and place carry the link; the second account
+    // is only a mild disagreement (people register twice).
+    let mut named = vec![
+        rec(
+            "c",
+            "2023-03-01",
+            vec![p("欧阳明轩")],
+            Some("城关镇"),
+            Some("东关村"),
+            "land",
+            None,
+            &filler(23, 200),
+        ),
+        rec(
+            "d",
+            "2023-05-01",
+            vec![p("欧阳明轩")],
+            Some("城关镇"),
+            Some("东关村"),
+            "land",
+            None,
+            &filler(24, 200),
+        ),
+    ];
+    named[0].petitioners[0].account = Some("u1001".into());
+    named[1].petitioners[0].account = Some("u2002".into());
+    link_all(&mut named);
+    assert_eq!(pid(&named, "c"), pid(&named, "d"));
+}
+
+#[test]
+fn account_and_name_both_present() {
+    let mut rs = vec![
+        // A ledger row with name and account, a later nameless message of the same login.
+        rec(
+            "n1",
+            "2023-03-01",
+            vec![p("李秀兰")],
+            Some("城关镇"),
+            Some("东关村"),
+            "land",
+            None,
+            &filler(31, 200),
+        ),
+        web_message("n2", "2023-04-01", "qx_lixiulan", None, "land", 32),
+        // The same login signing with another name: someone the writer speaks for, not linked.
+        rec(
+            "n3",
+            "2023-05-01",
+            vec![p("赵德福")],
+            Some("河口乡"),
+            Some("河口村"),
+            "wages",
+            None,
+            &filler(33, 200),
+        ),
+        // The same name on the same login, nothing else known: linked on both.
+        rec(
+            "n4",
+            "2023-06-01",
+            vec![p("李秀兰")],
+            None,
+            None,
+            "",
+            None,
+            &filler(34, 200),
+        ),
+        // A different valid ID number on the same login never merges.
+        rec(
+            "n5",
+            "2023-07-01",
+            vec![P {
+                name: "李秀兰",
+                id: Some(make_id("411528", "19700101", 5)),
+                phone: None,
+            }],
+            Some("城关镇"),
+            Some("东关村"),
+            "land",
+            None,
+            &filler(35, 200),
+        ),
+        rec(
+            "n6",
+            "2023-08-01",
+            vec![P {
+                name: "李秀兰",
+                id: Some(make_id("411528", "19800202", 6)),
+                phone: None,
+            }],
+            Some("城关镇"),
+            Some("东关村"),
+            "land",
+            None,
+            &filler(36, 200),
+        ),
+    ];
+    for r in rs.iter_mut() {
+        if r.id != "n2" {
+            r.petitioners[0].account = Some("qx_lixiulan".into());
+        }
+    }
+    link_all(&mut rs);
+    assert_eq!(pid(&rs, "n1"), pid(&rs, "n2"));
+    assert_eq!(pid(&rs, "n1"), pid(&rs, "n4"));
+    assert_ne!(pid(&rs, "n5"), pid(&rs, "n6"));
+    // Without the nameless message n2 (which agrees with both on the login alone and so bridges
+    // them), another name on the same login stays apart.
+    let mut direct: Vec<Record> = rs.iter().filter(|r| r.id != "n2").cloned().collect();
+    link_all(&mut direct);
+    assert_ne!(pid(&direct, "n1"), pid(&direct, "n3"));
+    assert_eq!(pid(&direct, "n1"), pid(&direct, "n4"));
+    let l = link_all(&mut rs.clone());
+    let g = l.petitioner_of("n4").unwrap();
+    assert!(g
+        .evidence
+        .iter()
+        .any(|e| e.agreeing.contains(&"account".to_string())
+            && e.agreeing.contains(&"name".to_string())));
+}
+
 /// A synthetic archive with ground truth: (records, person label per record's first petitioner,
 /// duplicate label per record).
 pub(crate) fn synthetic(n_records: usize, seed: u64) -> (Vec<Record>, Vec<u64>, Vec<u64>) {
@@ -1280,6 +1498,9 @@ fn synthetic_scale() {
         "after open: memory {:.0} B/record",
         l.memory_bytes() as f64 / n as f64
     );
+    for (part, bytes) in l.memory_breakdown() {
+        eprintln!("  {part}: {:.1} B/record", bytes as f64 / n as f64);
+    }
     let mut batch = extra;
     let t2 = std::time::Instant::now();
     let ups = l.link_batch(&mut batch);

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The archive-scale benchmark (BENCHMARKS.md): generate archives, ingest them end to end, and
+# measure against the floor (bare tantivy + jieba on the same letters), search latency,
+# incremental ingestion, repeats and export, and quality against the generator's truth.
+#
+#   bench/run.sh [SIZES...]        default: 10000 100000 1000000
+#
+# Work files go to $BENCH_DIR (default /tmp/xinfang-bench); nothing is committed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-10000 100000 1000000}")
+[ $# -eq 0 ] && sizes=(10000 100000 1000000)
+work=${BENCH_DIR:-/tmp/xinfang-bench}
+mkdir -p "$work"
+cargo build --release --quiet --bin xinfang --example floor --example search_bench
+bin=target/release/xinfang
+results="$work/results.jsonl"
+: > "$results"
+note() { echo "$*" | tee -a "$results"; }
+
+for n in "${sizes[@]}"; do
+  archive="$work/archive-$n"
+  index="$work/index-$n"
+  floor="$work/floor-$n"
+  rm -rf "$index" "$floor"
+  if [ ! -f "$archive/truth.jsonl" ]; then
+    rm -rf "$archive"
+    $bin gen --letters "$n" --seed 7 --out "$archive" --pdf-from corpus/pdf --json > "$work/gen-$n.json"
+  fi
+  sync
+  # End-to-end ingest (classification and linking included), then the floor on the same files.
+  note "{\"size\": $n, \"ingest\": $($bin ingest "$archive" --index "$index" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("skipped"); d["failed"]=len(d["failed"]); print(json.dumps(d))')}"
+  note "{\"size\": $n, \"floor\": $(cargo run --release --quiet --example floor -- "$archive" "$floor")}"
+  rm -rf "$floor"
+  # Quality at scale: linking and duplicates against the generator's truth.
+  note "{\"size\": $n, \"quality\": $(cargo run --release --quiet -- "$archive/truth.jsonl" "$index")}"
+  # Search latency on the warm index.
+  cargo run --release --quiet --example search_bench -- "$index" 5 | while read -r line; do
+    note "{\"size\": $n, \"search\": $line}"
+  done
+  # Incremental: 1,000 new letters linked against the whole index.
+  inc="$work/increment-$n"
+  rm -rf "$inc"
+  $bin gen --letters 1000 --seed $((n + 1)) --out "$inc" --json > /dev/null
+  note "{\"size\": $n, \"increment_1000\": $($bin ingest "$inc" --index "$index" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({k: d[k] for k in ("records","seconds","peak_rss_bytes","stages")}))')}"
+  # Repeats and export over the whole index.
+  t0=$(date +%s.%N); $bin repeats --index "$index" --json > /dev/null; t1=$(date +%s.%N)
+  $bin export --index "$index" > /dev/null; t2=$(date +%s.%N)
+  note "{\"size\": $n, \"repeats_seconds\": $(python3 -c "print($t1 - $t0)"), \"export_seconds\": $(python3 -c "print($t2 - $t1)")}"
+done
+echo "results: $results"

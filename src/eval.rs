@@ -1,0 +1,334 @@
+//! Quality against ground truth: what `xinfang evaluate`, the corpus tests and the benchmark's
+//! quality check all report.
+//!
+//! Ground truth is a `truth.jsonl` file as written by `tools/corpus/make_corpus.py` and
+//! `xinfang gen`: one object per expected record, keyed by `path` (+ `sheet`, `row`), with the
+//! expected fields, categories, flags, `person_ids` (aligned with `petitioners`) and
+//! `duplicate_group`. Records are matched to truth lines by that key; a truth line with no
+//! record counts as missing.
+//!
+//! Definitions (the README's figures use them):
+//! - field accuracy: per record, the *set* of values over all petitioners (names, ID numbers,
+//!   phones) or the single value (date, headcount, township, addressee level) equals the truth;
+//! - categories: top-1 accuracy of the primary category and macro-F1 over the truth classes;
+//! - flags: precision and recall per flag over records;
+//! - petitioners: pairwise and B-cubed precision/recall over petitioner *mentions* (each truth
+//!   petitioner of each record), predicted clusters from the linked ids of the extracted
+//!   petitioner with the same name (a mention whose name was not extracted is a singleton);
+//! - duplicates: pairwise precision/recall of "same letter" over records.
+
+use crate::link::metrics::{bcubed, pairwise_prf, Prf};
+use crate::record::Record;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Fields whose accuracy is measured.
+pub const FIELDS: [&str; 7] = [
+    "id_number",
+    "phone",
+    "petitioner_name",
+    "date",
+    "headcount",
+    "township",
+    "addressee_level",
+];
+/// Flags whose precision and recall are measured.
+pub const FLAGS: [&str; 5] = [
+    "collective",
+    "skip_level",
+    "risk",
+    "law_related",
+    "forwarded",
+];
+
+/// Correct and total counts.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct Count {
+    pub correct: usize,
+    pub total: usize,
+}
+
+impl Count {
+    pub fn rate(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.correct as f64 / self.total as f64
+        }
+    }
+    fn add(&mut self, ok: bool) {
+        self.correct += usize::from(ok);
+        self.total += 1;
+    }
+}
+
+/// Precision and recall of a yes/no decision.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct FlagScore {
+    pub precision: f64,
+    pub recall: f64,
+    /// Records where the truth says yes.
+    pub positives: usize,
+}
+
+/// Precision, recall and F1 of pairs or B-cubed.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct Score {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+impl From<Prf> for Score {
+    fn from(p: Prf) -> Score {
+        Score {
+            precision: p.precision,
+            recall: p.recall,
+            f1: p.f1,
+        }
+    }
+}
+
+/// Everything measured against a truth file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    pub truth_records: usize,
+    pub missing: Vec<String>,
+    /// Per field: all records, typed/clean records, OCR'd records.
+    pub fields: BTreeMap<String, [Count; 3]>,
+    pub category_top1: f64,
+    pub category_macro_f1: f64,
+    pub category_f1: BTreeMap<String, f64>,
+    pub flags: BTreeMap<String, FlagScore>,
+    pub petitioner_pairwise: Score,
+    pub petitioner_bcubed: Score,
+    pub duplicate_pairwise: Score,
+    /// `field (path, sheet, row)` for every wrong field, for a reader to inspect.
+    pub misses: Vec<String>,
+}
+
+type Key = (String, Option<String>, Option<u64>);
+
+fn truth_key(t: &Value) -> Key {
+    (
+        t["path"].as_str().unwrap_or_default().to_string(),
+        t["sheet"].as_str().map(str::to_string),
+        t["row"].as_u64(),
+    )
+}
+
+fn record_key(r: &Record) -> Key {
+    (
+        r.source.path.clone(),
+        r.source.sheet.clone(),
+        r.source.row.map(u64::from),
+    )
+}
+
+fn truth_set(t: &Value, field: &str) -> BTreeSet<String> {
+    t["petitioners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p[field].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Per-field comparison of one record with its truth line.
+pub fn compare_fields(t: &Value, r: &Record) -> [(&'static str, bool); 7] {
+    let set = |f: fn(&crate::record::Petitioner) -> Option<&String>| -> BTreeSet<String> {
+        r.petitioners.iter().filter_map(f).cloned().collect()
+    };
+    [
+        (
+            "id_number",
+            set(|p| p.id_number.as_ref()) == truth_set(t, "id_number"),
+        ),
+        ("phone", set(|p| p.phone.as_ref()) == truth_set(t, "phone")),
+        (
+            "petitioner_name",
+            set(|p| p.name.as_ref()) == truth_set(t, "name"),
+        ),
+        ("date", r.date.as_deref() == t["date"].as_str()),
+        (
+            "headcount",
+            r.headcount.map(u64::from) == t["headcount"].as_u64(),
+        ),
+        (
+            "township",
+            r.place.township.as_deref() == t["township"].as_str(),
+        ),
+        (
+            "addressee_level",
+            r.addressee_level.map(|l| l.as_str()) == t["addressee_level"].as_str(),
+        ),
+    ]
+}
+
+fn flag_score(pairs: &[(bool, bool)]) -> FlagScore {
+    let count = |want: (bool, bool)| pairs.iter().filter(|&&p| p == want).count() as f64;
+    let (tp, fp, fneg) = (
+        count((true, true)),
+        count((false, true)),
+        count((true, false)),
+    );
+    FlagScore {
+        precision: if tp + fp > 0.0 { tp / (tp + fp) } else { 1.0 },
+        recall: if tp + fneg > 0.0 {
+            tp / (tp + fneg)
+        } else {
+            1.0
+        },
+        positives: pairs.iter().filter(|p| p.0).count(),
+    }
+}
+
+/// Measure `records` against the truth lines.
+pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
+    let by_key: HashMap<Key, &Record> = records.iter().map(|r| (record_key(r), r)).collect();
+    let mut report = Report {
+        truth_records: truth.len(),
+        ..Report::default()
+    };
+    let mut confusion: Vec<(String, String)> = Vec::new();
+    let mut flags: BTreeMap<&str, Vec<(bool, bool)>> = BTreeMap::new();
+    let mut truth_people: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pred_people: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut truth_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pred_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in truth {
+        let key = truth_key(t);
+        let Some(r) = by_key.get(&key) else {
+            report.missing.push(format!("{key:?}"));
+            continue;
+        };
+        let ocr = t["format"] == "ocr";
+        for (field, ok) in compare_fields(t, r) {
+            let counts = report.fields.entry(field.to_string()).or_default();
+            counts[0].add(ok);
+            counts[if ocr { 2 } else { 1 }].add(ok);
+            if !ok {
+                report.misses.push(format!("{field} {key:?}"));
+            }
+        }
+        if let Some(category) = t["category"].as_str() {
+            let primary = r.categories.first().map_or("other", |c| c.code.as_str());
+            confusion.push((category.to_string(), primary.to_string()));
+        }
+        for flag in FLAGS {
+            if let Some(truth) = t[flag].as_bool() {
+                flags
+                    .entry(flag)
+                    .or_default()
+                    .push((truth, r.flags.iter().any(|f| f == flag)));
+            }
+        }
+        // Petitioner mentions.
+        let pids: Vec<String> = match r.flag_evidence.get(crate::link::EVIDENCE_PETITIONER_IDS) {
+            Some(ids) => ids.clone(),
+            None => r.petitioner_id.clone().into_iter().collect(),
+        };
+        let persons = t["person_ids"].as_array().cloned().unwrap_or_default();
+        let petitioners = t["petitioners"].as_array().cloned().unwrap_or_default();
+        for (i, (p, person)) in petitioners.iter().zip(&persons).enumerate() {
+            let mention = format!("{}#{i}", r.id);
+            truth_people
+                .entry(person.as_str().unwrap_or_default().to_string())
+                .or_default()
+                .push(mention.clone());
+            let name = p["name"].as_str();
+            let pid = r
+                .petitioners
+                .iter()
+                .position(|x| name.is_some() && x.name.as_deref() == name)
+                .and_then(|k| pids.get(k))
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("unlinked:{mention}"));
+            pred_people.entry(pid).or_default().push(mention);
+        }
+        // Duplicate groups.
+        let group = t["duplicate_group"]
+            .as_str()
+            .map_or_else(|| format!("single:{}", r.id), str::to_string);
+        truth_dups.entry(group).or_default().push(r.id.clone());
+        let root = r.duplicate_of.clone().unwrap_or_else(|| r.id.clone());
+        pred_dups.entry(root).or_default().push(r.id.clone());
+    }
+    let n = confusion.len().max(1) as f64;
+    report.category_top1 = confusion.iter().filter(|(t, p)| t == p).count() as f64 / n;
+    let classes: BTreeSet<&String> = confusion.iter().map(|(t, _)| t).collect();
+    for class in classes {
+        let pairs: Vec<(bool, bool)> = confusion
+            .iter()
+            .map(|(t, p)| (t == class, p == class))
+            .collect();
+        let s = flag_score(&pairs);
+        let f1 = if s.precision + s.recall > 0.0 {
+            2.0 * s.precision * s.recall / (s.precision + s.recall)
+        } else {
+            0.0
+        };
+        report.category_f1.insert(class.clone(), f1);
+    }
+    report.category_macro_f1 =
+        report.category_f1.values().sum::<f64>() / report.category_f1.len().max(1) as f64;
+    report.flags = flags
+        .into_iter()
+        .map(|(f, pairs)| (f.to_string(), flag_score(&pairs)))
+        .collect();
+    let truth_people: Vec<Vec<String>> = truth_people.into_values().collect();
+    let pred_people: Vec<Vec<String>> = pred_people.into_values().collect();
+    report.petitioner_pairwise = pairwise_prf(&truth_people, &pred_people).into();
+    report.petitioner_bcubed = bcubed(&truth_people, &pred_people).into();
+    let truth_dups: Vec<Vec<String>> = truth_dups.into_values().collect();
+    let pred_dups: Vec<Vec<String>> = pred_dups.into_values().collect();
+    report.duplicate_pairwise = pairwise_prf(&truth_dups, &pred_dups).into();
+    report
+}
+
+impl Report {
+    /// The report as the text tables of the README.
+    pub fn to_table(&self) -> String {
+        let mut s = format!(
+            "records: {} in truth, {} missing\n\nfield              all              clean            ocr\n",
+            self.truth_records,
+            self.missing.len()
+        );
+        for (field, counts) in &self.fields {
+            s.push_str(&format!("{field:16}"));
+            for c in counts {
+                s.push_str(&format!(" {:6.1}% ({:>4}) ", 100.0 * c.rate(), c.total));
+            }
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            "\ncategories: top-1 {:.3}, macro-F1 {:.3}\n",
+            self.category_top1, self.category_macro_f1
+        ));
+        for (f, score) in &self.flags {
+            s.push_str(&format!(
+                "flag {f:12} precision {:.3} recall {:.3} ({} true)\n",
+                score.precision, score.recall, score.positives
+            ));
+        }
+        let prf = |p: &Score| format!("P {:.3} R {:.3} F1 {:.3}", p.precision, p.recall, p.f1);
+        s.push_str(&format!(
+            "\npetitioners pairwise {}\npetitioners B-cubed  {}\nduplicates pairwise  {}\n",
+            prf(&self.petitioner_pairwise),
+            prf(&self.petitioner_bcubed),
+            prf(&self.duplicate_pairwise)
+        ));
+        s
+    }
+}
+
+/// Read a truth file.
+pub fn read_truth(path: &std::path::Path) -> std::io::Result<Vec<Value>> {
+    let text = std::fs::read_to_string(path)?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).map_err(std::io::Error::other))
+        .collect()
+}
