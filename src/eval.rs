@@ -63,6 +63,40 @@ impl Count {
     }
 }
 
+/// Per-value counts of a multi-valued field (names, ID numbers, phones over all petitioners).
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct ValueCount {
+    /// Values both extracted and in the truth.
+    pub correct: usize,
+    pub extracted: usize,
+    pub truth: usize,
+}
+
+impl ValueCount {
+    pub fn precision(&self) -> f64 {
+        if self.extracted == 0 {
+            1.0
+        } else {
+            self.correct as f64 / self.extracted as f64
+        }
+    }
+    pub fn recall(&self) -> f64 {
+        if self.truth == 0 {
+            1.0
+        } else {
+            self.correct as f64 / self.truth as f64
+        }
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
 /// Precision and recall of a yes/no decision.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
 pub struct FlagScore {
@@ -95,8 +129,11 @@ impl From<Prf> for Score {
 pub struct Report {
     pub truth_records: usize,
     pub missing: Vec<String>,
-    /// Per field: all records, typed/clean records, OCR'd records.
+    /// Per field, records whose value (or set of values) is exactly right: all records,
+    /// typed/clean records, OCR'd records.
     pub fields: BTreeMap<String, [Count; 3]>,
+    /// Per multi-valued field, value by value: all, clean, OCR'd.
+    pub values: BTreeMap<String, [ValueCount; 3]>,
     pub category_top1: f64,
     pub category_macro_f1: f64,
     pub category_f1: BTreeMap<String, f64>,
@@ -134,6 +171,15 @@ fn truth_set(t: &Value, field: &str) -> BTreeSet<String> {
         .filter_map(|p| p[field].as_str().map(str::to_string))
         .collect()
 }
+
+type Getter = fn(&crate::record::Petitioner) -> Option<&String>;
+
+/// Multi-valued fields: report name, truth key, getter.
+const MULTI_VALUED: [(&str, &str, Getter); 3] = [
+    ("petitioner_name", "name", |p| p.name.as_ref()),
+    ("id_number", "id_number", |p| p.id_number.as_ref()),
+    ("phone", "phone", |p| p.phone.as_ref()),
+];
 
 /// Per-field comparison of one record with its truth line.
 pub fn compare_fields(t: &Value, r: &Record) -> [(&'static str, bool); 7] {
@@ -204,6 +250,17 @@ pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
             continue;
         };
         let ocr = t["format"] == "ocr";
+        for (field, truth_field, get) in MULTI_VALUED {
+            let extracted: BTreeSet<String> =
+                r.petitioners.iter().filter_map(get).cloned().collect();
+            let expected = truth_set(t, truth_field);
+            let counts = report.values.entry(field.to_string()).or_default();
+            for part in [0, if ocr { 2 } else { 1 }] {
+                counts[part].correct += extracted.intersection(&expected).count();
+                counts[part].extracted += extracted.len();
+                counts[part].truth += expected.len();
+            }
+        }
         for (field, ok) in compare_fields(t, r) {
             let counts = report.fields.entry(field.to_string()).or_default();
             counts[0].add(ok);
@@ -300,6 +357,14 @@ impl Report {
             s.push_str(&format!("{field:16}"));
             for c in counts {
                 s.push_str(&format!(" {:6.1}% ({:>4}) ", 100.0 * c.rate(), c.total));
+            }
+            s.push('\n');
+        }
+        s.push_str("\nvalue by value (F1)   all              clean            ocr\n");
+        for (field, counts) in &self.values {
+            s.push_str(&format!("{field:16}"));
+            for c in counts {
+                s.push_str(&format!(" {:6.1}% ({:>4}) ", 100.0 * c.f1(), c.truth));
             }
             s.push('\n');
         }
