@@ -60,7 +60,7 @@ impl IngestOptions {
             index_dir,
             commit_every: 100_000,
             chunk_files: 256,
-            writer_memory: writer_threads * 128 << 20,
+            writer_memory: (writer_threads * 128) << 20,
             writer_threads,
         }
     }

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::record::{Level, Record};
 use state::{
     DupEdge, In, Interner, KeyIndex, Mention, Out, PersonEdge, PidSlot, RecordFacts, F_DUPLICATE,
-    F_REMOVED, F_REPEAT, F_SHORT, NONE, NO_DAY, SKETCH,
+    F_REMOVED, F_REPEAT, F_SHORT, LEVEL_SHIFT, NONE, NO_DAY, SKETCH,
 };
 
 /// The flag set on every record after the first of a matter group of one petitioner.
@@ -100,8 +100,8 @@ pub struct LinkEvidence {
     pub linked_to: String,
     /// Match weight in bits (sum of log₂ Bayes factors).
     pub score: f32,
-    /// Fields that agree (`id_number`, `id_number≈`, `birth_date`, `phone`, `name`, `name≈`,
-    /// `village`, `township`, `category`).
+    /// Fields that agree (`id_number`, `id_number≈`, `birth_date`, `phone`, `account`, `name`,
+    /// `name≈`, `village`, `township`, `category`).
     pub agreeing: Vec<String>,
 }
 
@@ -181,6 +181,14 @@ struct Shown {
     duplicate: bool,
 }
 
+/// Version of the encoded state: 2 added online accounts and presence bits for mention facts.
+const STATE_VERSION: u32 = 2;
+// Mention byte on disk: ID kind in the low two bits, then which optional facts follow.
+const M_ID_KIND: u8 = 0x03;
+const M_PHONE: u8 = 0x04;
+const M_ACCOUNT: u8 = 0x08;
+const M_REPEAT: u8 = 0x80;
+
 const LEVELS: [Level; 4] = [Level::County, Level::City, Level::Province, Level::National];
 
 fn level_code(l: Option<Level>) -> u8 {
@@ -196,7 +204,31 @@ fn level_code(l: Option<Level>) -> u8 {
 impl Linker {
     /// An empty linker (a new archive).
     pub fn new() -> Linker {
-        Linker::default()
+        Linker {
+            lsh_index: KeyIndex::keyless(),
+            ..Default::default()
+        }
+    }
+
+    /// The LSH entries (`band key << 32 | record`) of every live record, to (re)build the keyless
+    /// LSH index: its keys are not stored, since they follow from the sketches in memory.
+    fn lsh_words(&self) -> Vec<u64> {
+        (0..self.records.len() as u32)
+            .into_par_iter()
+            .filter(|&r| self.is_live(r))
+            .flat_map_iter(|r| {
+                duplicate::band_keys(&self.sketches[r as usize])
+                    .into_iter()
+                    .map(move |k| ((k as u64) << 32) | r as u64)
+            })
+            .collect()
+    }
+
+    /// Whether record `r`'s sketch has LSH band key `key` (confirms a keyless index candidate).
+    fn in_band(&self, r: u32, key: u32) -> bool {
+        self.sketches
+            .get(r as usize)
+            .is_some_and(|s| duplicate::band_keys(s).contains(&key))
     }
 
     /// Number of live records known.
@@ -226,6 +258,48 @@ impl Linker {
             + self.categories.heap_bytes()
             + self.person_index.heap_bytes()
             + self.lsh_index.heap_bytes()
+    }
+
+    /// [`Linker::memory_bytes`] by part, for diagnostics (name, bytes).
+    pub fn memory_breakdown(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            (
+                "record_ids",
+                self.record_ids.heap_bytes() + self.rec_of_sym.capacity() * 4,
+            ),
+            (
+                "records",
+                self.records.capacity() * std::mem::size_of::<RecordFacts>(),
+            ),
+            ("sketches", self.sketches.capacity() * SKETCH * 2),
+            (
+                "dup_edges",
+                self.dup_edges.capacity() * std::mem::size_of::<DupEdge>(),
+            ),
+            (
+                "mentions",
+                self.mentions.capacity() * std::mem::size_of::<Mention>(),
+            ),
+            (
+                "pedges",
+                self.pedges.capacity() * std::mem::size_of::<PersonEdge>(),
+            ),
+            (
+                "pids",
+                self.pids.capacity() * std::mem::size_of::<PidSlot>()
+                    + self.pid_by_hash.capacity() * 13,
+            ),
+            (
+                "names+places+categories",
+                self.names.heap_bytes()
+                    + self.name_counts.capacity() * 4
+                    + self.places.heap_bytes()
+                    + self.place_counts.capacity() * 4
+                    + self.categories.heap_bytes(),
+            ),
+            ("person_index", self.person_index.heap_bytes()),
+            ("lsh_index", self.lsh_index.heap_bytes()),
+        ]
     }
 
     // -----------------------------------------------------------------------------------------
@@ -267,6 +341,7 @@ impl Linker {
             id: x.id,
             id_kind: x.id_kind,
             phone: x.phone,
+            account: x.account,
             township: f.township,
             village: f.village,
             category: f.category,
@@ -454,6 +529,9 @@ impl Linker {
             })
             .collect();
         self.lsh_index.extend(lsh_entries);
+        if self.lsh_index.wants_merge() {
+            self.lsh_index = KeyIndex::keyless_from_unsorted(self.lsh_words());
+        }
 
         // Petitioner links: each new mention against older mentions sharing a blocking key.
         let found: Vec<Vec<PersonEdge>> = new_mentions
@@ -505,7 +583,28 @@ impl Linker {
                 }
             }
         }
+        self.trim_capacity();
         self.updates(snaps, first_new_record)
+    }
+
+    /// Gives back the growth slack of the per-record vectors when it exceeds a quarter, keeping an
+    /// eighth as headroom so that a stream of small batches reallocates only every n/8 records.
+    fn trim_capacity(&mut self) {
+        fn trim<T>(v: &mut Vec<T>) {
+            let n = v.len();
+            if v.capacity() > n + n / 4 + 16 {
+                v.shrink_to(n + n / 8);
+            }
+        }
+        trim(&mut self.rec_of_sym);
+        trim(&mut self.records);
+        trim(&mut self.sketches);
+        trim(&mut self.dup_edges);
+        trim(&mut self.mentions);
+        trim(&mut self.pedges);
+        trim(&mut self.pids);
+        trim(&mut self.name_counts);
+        trim(&mut self.place_counts);
     }
 
     fn add_record(&mut self, rec: &Record, fp: &duplicate::Fingerprint) -> u32 {
@@ -543,7 +642,14 @@ impl Linker {
             let (id, id_kind) =
                 petitioner::pack_id(p.id_number.as_deref().unwrap_or(""), p.id_status);
             let phone = p.phone.as_deref().map(petitioner::pack_phone).unwrap_or(0);
-            if name.is_none() && id_kind == 0 && phone == 0 {
+            let account = p
+                .account
+                .as_deref()
+                .map(petitioner::pack_account)
+                .unwrap_or(0);
+            // A mention needs something to be recognised by: a name, an ID number, a phone or an
+            // online account (messages of a web platform often carry the account alone).
+            if name.is_none() && id_kind == 0 && phone == 0 && account == 0 {
                 continue;
             }
             let name_sym = match name {
@@ -561,6 +667,7 @@ impl Linker {
                 record: r,
                 name: name_sym,
                 phone,
+                account,
                 id,
                 id_kind,
                 repeat: false,
@@ -585,8 +692,8 @@ impl Linker {
             township,
             village,
             category,
-            level: level_code(rec.addressee_level),
-            flags: if fp.short { F_SHORT } else { 0 },
+            flags: (if fp.short { F_SHORT } else { 0 })
+                | (level_code(rec.addressee_level) << LEVEL_SHIFT),
             n_mentions,
             first_mention,
             text_hash: fp.text_hash,
@@ -618,12 +725,17 @@ impl Linker {
     ) -> Vec<PersonEdge> {
         let mut cands = Vec::new();
         for &k in keys {
-            self.person_index
-                .get(k, petitioner::BLOCK_CAP, &mut cands, |c| {
+            self.person_index.get(
+                k,
+                petitioner::BLOCK_CAP,
+                &mut cands,
+                |c| {
                     newest.is_some_and(|n| c >= n)
                         || !self.mention_live(c)
                         || self.mentions[c as usize].record == own_record
-                });
+                },
+                |_| true,
+            );
         }
         cands.sort_unstable();
         cands.dedup();
@@ -808,10 +920,13 @@ impl Linker {
         let f = &self.records[r as usize];
         let mut cands = Vec::new();
         for k in duplicate::band_keys(&sketch) {
-            self.lsh_index
-                .get(k, duplicate::BUCKET_CAP, &mut cands, |c| {
-                    c >= r || !self.is_live(c)
-                });
+            self.lsh_index.get(
+                k,
+                duplicate::BUCKET_CAP,
+                &mut cands,
+                |c| c >= r || !self.is_live(c),
+                |c| self.in_band(c, k),
+            );
         }
         cands.sort_unstable();
         cands.dedup();
@@ -1082,7 +1197,7 @@ impl Linker {
     fn levels_of(&self, recs: impl Iterator<Item = u32>) -> Vec<Level> {
         let mut seen = [false; 5];
         for r in recs {
-            seen[self.records[r as usize].level as usize] = true;
+            seen[self.records[r as usize].level() as usize] = true;
         }
         LEVELS
             .iter()
@@ -1387,6 +1502,11 @@ impl Linker {
                 id,
                 id_kind,
                 phone: p.phone.as_deref().map(petitioner::pack_phone).unwrap_or(0),
+                account: p
+                    .account
+                    .as_deref()
+                    .map(petitioner::pack_account)
+                    .unwrap_or(0),
                 township,
                 village,
                 category,
@@ -1430,8 +1550,13 @@ impl Linker {
         );
         let mut cands = Vec::new();
         for key in duplicate::band_keys(&fp.sketch) {
-            self.lsh_index
-                .get(key, duplicate::BUCKET_CAP, &mut cands, |c| !self.is_live(c));
+            self.lsh_index.get(
+                key,
+                duplicate::BUCKET_CAP,
+                &mut cands,
+                |c| !self.is_live(c),
+                |c| self.in_band(c, key),
+            );
         }
         cands.sort_unstable();
         cands.dedup();
@@ -1499,7 +1624,7 @@ impl Linker {
             }
         }
         let mut o = Out(Vec::with_capacity(self.live_records * 200 + 1024));
-        o.u32(1);
+        o.u32(STATE_VERSION);
         o.u64(self.next_seq);
         state::write_interner(&mut o, &self.record_ids);
         state::write_interner(&mut o, &self.names);
@@ -1515,8 +1640,7 @@ impl Linker {
             o.u32(f.township);
             o.u32(f.village);
             o.u32(f.category);
-            o.u8(f.level);
-            o.u8(f.flags);
+            o.u8(f.flags & !F_REMOVED);
             o.u16(f.n_mentions);
             o.u64(f.text_hash);
             o.u32(rec_map[f.dup_rep as usize]);
@@ -1540,10 +1664,21 @@ impl Linker {
             if men_map[m] == NONE {
                 continue;
             }
+            // Presence bits: only the facts a mention has are written.
             o.u32(x.name);
-            o.u64(x.phone);
-            o.0.extend_from_slice(&x.id);
-            o.u8(x.id_kind | if x.repeat { 0x80 } else { 0 });
+            o.u8(x.id_kind
+                | if x.phone != 0 { M_PHONE } else { 0 }
+                | if x.account != 0 { M_ACCOUNT } else { 0 }
+                | if x.repeat { M_REPEAT } else { 0 });
+            if x.phone != 0 {
+                o.u64(x.phone);
+            }
+            if x.account != 0 {
+                o.u64(x.account);
+            }
+            if x.id_kind != 0 {
+                o.0.extend_from_slice(&x.id);
+            }
             o.u32(x.pid);
             let edges: Vec<&PersonEdge> = self.pedges
                 [x.edge_start as usize..(x.edge_start + x.edge_count as u32) as usize]
@@ -1575,8 +1710,12 @@ impl Linker {
     fn decode(payload: &[u8]) -> Result<Linker, LinkError> {
         let bad = |what: &str| LinkError::Corrupt(what.to_string());
         let mut i = In::new(payload);
-        if i.u32()? != 1 {
-            return Err(bad("unknown state version"));
+        let version = i.u32()?;
+        if version != STATE_VERSION {
+            return Err(LinkError::Corrupt(format!(
+                "linking state version {version} is not supported (this xinfang writes version \
+                 {STATE_VERSION}); rebuild the index"
+            )));
         }
         let mut l = Linker {
             next_seq: i.u64()?,
@@ -1598,7 +1737,6 @@ impl Linker {
             let township = i.u32()?;
             let village = i.u32()?;
             let category = i.u32()?;
-            let level = i.u8()?;
             let flags = i.u8()?;
             let n_mentions = i.u16()?;
             let text_hash = i.u64()?;
@@ -1611,7 +1749,7 @@ impl Linker {
                 || !sym_ok(township, &l.places)
                 || !sym_ok(village, &l.places)
                 || !sym_ok(category, &l.categories)
-                || level > 4
+                || flags >> LEVEL_SHIFT > 4
                 || (dup_rep as usize) >= n
             {
                 return Err(bad("record facts out of range"));
@@ -1634,7 +1772,6 @@ impl Linker {
                 township,
                 village,
                 category,
-                level,
                 flags: flags & !F_REMOVED,
                 n_mentions,
                 first_mention,
@@ -1662,12 +1799,15 @@ impl Linker {
                 owner += 1;
             }
             let name = i.u32()?;
-            let phone = i.u64()?;
-            let mut id = [0u8; 9];
-            for b in &mut id {
-                *b = i.u8()?;
-            }
             let kind = i.u8()?;
+            let phone = if kind & M_PHONE != 0 { i.u64()? } else { 0 };
+            let account = if kind & M_ACCOUNT != 0 { i.u64()? } else { 0 };
+            let mut id = [0xffu8; 9];
+            if kind & M_ID_KIND != 0 {
+                for b in &mut id {
+                    *b = i.u8()?;
+                }
+            }
             let pid = i.u32()?;
             if !sym_ok(name, &l.names) || owner as usize >= n {
                 return Err(bad("mention out of range"));
@@ -1687,9 +1827,10 @@ impl Linker {
                 record: owner,
                 name,
                 phone,
+                account,
                 id,
-                id_kind: kind & 0x7f,
-                repeat: kind & 0x80 != 0,
+                id_kind: kind & M_ID_KIND,
+                repeat: kind & M_REPEAT != 0,
                 pid,
                 next: m,
                 edge_start,
@@ -1719,6 +1860,7 @@ impl Linker {
             }
         }
         l.rebuild_derived();
+        l.trim_capacity();
         Ok(l)
     }
 
@@ -1779,15 +1921,7 @@ impl Linker {
             })
             .collect();
         self.person_index = KeyIndex::from_unsorted(person);
-        let lsh: Vec<u64> = (0..self.records.len() as u32)
-            .into_par_iter()
-            .flat_map_iter(|r| {
-                duplicate::band_keys(&self.sketches[r as usize])
-                    .into_iter()
-                    .map(move |k| ((k as u64) << 32) | r as u64)
-            })
-            .collect();
-        self.lsh_index = KeyIndex::from_unsorted(lsh);
+        self.lsh_index = KeyIndex::keyless_from_unsorted(self.lsh_words());
     }
 }
 

@@ -4,7 +4,8 @@
 //! Why it exists: repeat petitions (重复信访) can only be counted per person, and a person's name is
 //! written many ways — OCR and homophone slips (张建国/张健国), an ID number on some letters only, a
 //! changed phone. This module turns each named petitioner into comparable facts, proposes candidate
-//! pairs by blocking (ID number pieces, phone, name + township, one-character name variants + village),
+//! pairs by blocking (ID number pieces, phone, online account, name + township, one-character name
+//! variants + village),
 //! scores each pair in the manner of Fellegi–Sunter record linkage (log₂ Bayes factors per field, a
 //! term-frequency-adjusted weight for names so that 张伟 counts for less than 欧阳明轩), and clusters
 //! accepted links with a union-find that refuses to join two different valid ID numbers.
@@ -13,7 +14,12 @@
 //! names on a shared phone alone (a father and son share one); link on a name alone; transliterate
 //! names (they are compared as hanzi).
 //!
-//! Where its data comes from: `Record.petitioners[*].{name, id_number, id_status, phone}`,
+//! An online petition system's account (留言用户, 网上信访账号) is a login of one person, so unlike a
+//! phone it needs no family exception: equal accounts are strong evidence on their own, enough to link
+//! two messages that carry no name at all. Different accounts count only mildly against a link (a
+//! person may register twice, or write once from a relative's login).
+//!
+//! Where its data comes from: `Record.petitioners[*].{name, id_number, id_status, phone, account}`,
 //! `Record.place.{township, village}` and the primary category.
 
 use std::collections::HashMap;
@@ -38,6 +44,16 @@ pub(crate) const AGREE_NAME_VARIANT: u16 = 32;
 pub(crate) const AGREE_VILLAGE: u16 = 64;
 pub(crate) const AGREE_TOWNSHIP: u16 = 128;
 pub(crate) const AGREE_CATEGORY: u16 = 256;
+pub(crate) const AGREE_ACCOUNT: u16 = 512;
+
+/// Weight (bits) of two equal accounts: m ≈ 0.95 (people keep their login), u ≈ 1e-7 (one account
+/// among millions of a provincial platform). High enough that two nameless messages of one account
+/// link even when they concern different places and matters (a login says who wrote, not where the
+/// matter is). Two different names on one account never link through it (see [`compare`]).
+pub(crate) const ACCOUNT_AGREE: f32 = 23.0;
+/// Weight of two different accounts: about one person in four writing twice uses a second login
+/// (a relative's phone, a re-registration), so log₂(0.25 / 1) = −2: mild, never a veto.
+pub(crate) const ACCOUNT_DIFFER: f32 = -2.0;
 
 /// Names of the agreement bits, as shown in evidence.
 pub(crate) fn agreement_names(bits: u16) -> Vec<String> {
@@ -51,6 +67,7 @@ pub(crate) fn agreement_names(bits: u16) -> Vec<String> {
         (AGREE_VILLAGE, "village"),
         (AGREE_TOWNSHIP, "township"),
         (AGREE_CATEGORY, "category"),
+        (AGREE_ACCOUNT, "account"),
     ]
     .iter()
     .filter(|(b, _)| bits & b != 0)
@@ -176,6 +193,25 @@ pub(crate) fn pack_phone(raw: &str) -> u64 {
     format!("1{d}").parse().unwrap_or(0)
 }
 
+/// An online account as a 64-bit key (0: none): trimmed, full-width Latin and digits folded to ASCII,
+/// ASCII letters lower-cased, inner whitespace dropped. Hashed, never kept as text.
+pub(crate) fn pack_account(raw: &str) -> u64 {
+    let s: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if s.is_empty() {
+        return 0;
+    }
+    // Tagged so that an account never equals the hash of a name or place; 0 is reserved.
+    hash_str(&format!("account\u{1f}{s}")).max(1)
+}
+
 /// The facts of one mention that comparison needs.
 pub(crate) struct Side<'a> {
     pub name: Option<&'a str>,
@@ -183,6 +219,8 @@ pub(crate) struct Side<'a> {
     pub id: [u8; 9],
     pub id_kind: u8,
     pub phone: u64,
+    /// [`pack_account`] of the online account, 0 when none.
+    pub account: u64,
     pub township: u32,
     pub village: u32,
     pub category: u32,
@@ -272,12 +310,14 @@ pub(crate) struct Comparison {
 /// character off +8.5 (given name; 4+ characters +9.5), +5 (surname), +4 (last character, sibling pattern), +2
 /// (two-character names); different −5. Phone equal +17 (m .85, u 6e-6), different −1.7 (people
 /// change phones). Village equal log₂(.9/u_tf) else −3.3; township (when a village is missing)
-/// log₂(.95/u_tf) else −4.3. Primary category equal +1.5, different −0.8.
+/// log₂(.95/u_tf) else −4.3. Primary category equal +1.5, different −0.8. Account equal
+/// +[`ACCOUNT_AGREE`] (no family exception), different [`ACCOUNT_DIFFER`].
 pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
     let mut w = 0f32;
     let mut agree = 0u16;
     let mut identifying = false;
     let mut id_agrees = false;
+    let account_agrees = a.account != 0 && a.account == b.account;
     match (a.id_kind, b.id_kind) {
         (0, _) | (_, 0) => {}
         (1, 1) => {
@@ -332,7 +372,9 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
             agree |= AGREE_NAME_VARIANT;
         }
         NameRelation::Differ => {
-            // Different names link only through the ID number (a name misread beyond one character).
+            // Different names link only through the ID number (a name misread beyond one
+            // character). Not through an account: a login is one person's, so a second name on it
+            // is someone the writer speaks for (a relative), a different petitioner.
             if !id_agrees {
                 return None;
             }
@@ -349,6 +391,15 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
             }
         } else {
             w -= 1.7;
+        }
+    }
+    if a.account != 0 && b.account != 0 {
+        if account_agrees {
+            w += ACCOUNT_AGREE;
+            agree |= AGREE_ACCOUNT;
+            identifying = true;
+        } else {
+            w += ACCOUNT_DIFFER;
         }
     }
     let townships_known = a.township != u32::MAX && b.township != u32::MAX;
@@ -389,7 +440,7 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
 }
 
 /// Blocking keys of a mention: the ID number with each third masked in turn (an OCR slip spoils at
-/// most two of the three), the phone, the name within its township, and the name
+/// most two of the three), the phone, the online account, the name within its township, and the name
 /// with one character masked within its village (township when the village is unknown) — which
 /// brings 张建国 and 张健国 of one village together. Two-character names are blocked unmasked.
 pub(crate) fn blocking_keys(side: &Side, place_name: impl Fn(u32) -> u64, out: &mut Vec<u32>) {
@@ -408,6 +459,9 @@ pub(crate) fn blocking_keys(side: &Side, place_name: impl Fn(u32) -> u64, out: &
     }
     if side.phone != 0 {
         out.push(key32(3, side.phone));
+    }
+    if side.account != 0 {
+        out.push(key32(8, side.account));
     }
     let Some(name) = side.name else { return };
     if side.township != u32::MAX {

@@ -35,6 +35,8 @@ pub(crate) const F_REPEAT: u8 = 2;
 pub(crate) const F_DUPLICATE: u8 = 4;
 /// The body was too short for shingling; the sketch encodes the record's identity hash instead.
 pub(crate) const F_SHORT: u8 = 8;
+/// Position of the addressee level code in `RecordFacts::flags`.
+pub(crate) const LEVEL_SHIFT: u8 = 4;
 
 const MAGIC: &[u8; 8] = b"XFLINK01";
 
@@ -148,25 +150,92 @@ impl Interner {
 // Key index
 // ---------------------------------------------------------------------------------------------
 
-/// A multimap from 32-bit keys to 32-bit values (mention or record numbers), as sorted `u64`
-/// words `key << 32 | value`: 8 bytes an entry, no per-entry allocation. New entries go to a small
-/// sorted tail that is merged into the base when it grows, so a batch costs O(batch · log n)
-/// plus an occasional linear merge, never a rebuild.
+/// A multimap from 32-bit keys to 32-bit values (mention or record numbers), with no per-entry
+/// allocation. The base is bucketed on the key's top bits (a directory of offsets, 2^16 buckets or
+/// more, about eight entries a bucket); inside a bucket it stores the key's low 16 bits (`u16`) and
+/// the value (`u32`): 6 bytes an entry instead of 8 for a sorted `key << 32 | value` word. A
+/// *keyless* index stores values only (4 bytes an entry) and asks the caller to confirm each
+/// candidate's key — for the LSH bands, whose keys are recomputed from the record's sketch.
+/// New entries go to a small sorted tail of `u64` words that is merged into the base when it grows,
+/// so a batch costs O(batch · log n) plus an occasional linear rebuild of the base.
 #[derive(Default)]
 pub(crate) struct KeyIndex {
-    base: Vec<u64>,
+    /// Bits of the key that select a bucket (0 while the base is empty).
+    bits: u32,
+    /// `dir[b]..dir[b + 1]` is bucket `b`'s range in `lo` / `vals`.
+    dir: Vec<u32>,
+    /// Low 16 bits of each entry's key (empty for a keyless index).
+    lo: Vec<u16>,
+    vals: Vec<u32>,
     tail: Vec<u64>,
+    keyless: bool,
 }
 
 impl KeyIndex {
-    pub(crate) fn from_unsorted(mut v: Vec<u64>) -> KeyIndex {
+    /// An index that stores values only; `get` then needs a `confirm` that recomputes keys.
+    pub(crate) fn keyless() -> KeyIndex {
+        KeyIndex {
+            keyless: true,
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn from_unsorted(v: Vec<u64>) -> KeyIndex {
+        let mut ix = KeyIndex::default();
+        ix.rebuild(v);
+        ix
+    }
+
+    pub(crate) fn keyless_from_unsorted(v: Vec<u64>) -> KeyIndex {
+        let mut ix = KeyIndex::keyless();
+        ix.rebuild(v);
+        ix
+    }
+
+    /// Rebuilds the base from `v` (unsorted `key << 32 | value` words, base entries included).
+    fn rebuild(&mut self, mut v: Vec<u64>) {
         use rayon::slice::ParallelSliceMut;
         v.par_sort_unstable();
         v.dedup();
-        KeyIndex {
-            base: v,
-            tail: Vec::new(),
+        let bits = (usize::BITS - (v.len() / 8).max(1).leading_zeros()).clamp(16, 28);
+        let nb = 1usize << bits;
+        let mut dir = vec![0u32; nb + 1];
+        for &x in &v {
+            dir[((x >> 32) as u32 >> (32 - bits)) as usize + 1] += 1;
         }
+        for b in 0..nb {
+            dir[b + 1] += dir[b];
+        }
+        // Inside a bucket: by (low key bits, value) when keyed, by value alone when keyless.
+        if self.keyless {
+            v.par_sort_unstable_by_key(|&x| (((x >> 32) as u32 >> (32 - bits)), x as u32));
+        }
+        self.lo = if self.keyless {
+            Vec::new()
+        } else {
+            v.iter().map(|&x| (x >> 32) as u16).collect()
+        };
+        self.vals = v.iter().map(|&x| x as u32).collect();
+        self.bits = bits;
+        self.dir = dir;
+    }
+
+    fn base_words(&self) -> Vec<u64> {
+        let mut out = Vec::with_capacity(self.vals.len());
+        for b in 0..self.dir.len().saturating_sub(1) {
+            for i in self.dir[b] as usize..self.dir[b + 1] as usize {
+                let key = ((b as u32) << (32 - self.bits)) | self.lo[i] as u32;
+                out.push(((key as u64) << 32) | self.vals[i] as u64);
+            }
+        }
+        out
+    }
+
+    /// The tail has grown enough to be merged into the base. A keyed index merges itself in
+    /// [`KeyIndex::extend`]; a keyless one cannot (its base has no keys) and is rebuilt by its owner
+    /// from recomputed keys when this says so.
+    pub(crate) fn wants_merge(&self) -> bool {
+        self.tail.len() > 4096 && self.tail.len() * 8 > self.vals.len()
     }
 
     /// Adds entries (a batch's worth); keeps both parts sorted.
@@ -174,68 +243,69 @@ impl KeyIndex {
         self.tail.extend(entries);
         self.tail.sort_unstable();
         self.tail.dedup();
-        if self.tail.len() > 4096 && self.tail.len() * 8 > self.base.len() {
-            let base = std::mem::take(&mut self.base);
-            let tail = std::mem::take(&mut self.tail);
-            let mut merged = Vec::with_capacity(base.len() + tail.len());
-            let (mut i, mut j) = (0, 0);
-            while i < base.len() && j < tail.len() {
-                if base[i] <= tail[j] {
-                    merged.push(base[i]);
-                    i += 1;
-                } else {
-                    merged.push(tail[j]);
-                    j += 1;
-                }
-            }
-            merged.extend_from_slice(&base[i..]);
-            merged.extend_from_slice(&tail[j..]);
-            merged.dedup();
-            self.base = merged;
+        if !self.keyless && self.wants_merge() {
+            let mut all = self.base_words();
+            all.append(&mut self.tail);
+            self.tail = Vec::new();
+            self.rebuild(all);
         }
     }
 
     /// Values under `key`, the most recent (highest) first, at most `cap` of them, skipping
-    /// values `skip` rejects (removed records).
-    pub(crate) fn get(&self, key: u32, cap: usize, out: &mut Vec<u32>, skip: impl Fn(u32) -> bool) {
+    /// values `skip` rejects (removed records). A keyless index returns only values `confirm`
+    /// accepts as having `key` (a keyed index never calls it).
+    pub(crate) fn get(
+        &self,
+        key: u32,
+        cap: usize,
+        out: &mut Vec<u32>,
+        skip: impl Fn(u32) -> bool,
+        confirm: impl Fn(u32) -> bool,
+    ) {
         let lo = (key as u64) << 32;
         let hi = lo | 0xffff_ffff;
-        let range = |v: &[u64]| {
-            let a = v.partition_point(|&x| x < lo);
-            let b = v.partition_point(|&x| x <= hi);
-            (a, b)
+        let ta = self.tail.partition_point(|&x| x < lo);
+        let tb = self.tail.partition_point(|&x| x <= hi);
+        let (ba, bb) = if self.dir.is_empty() {
+            (0, 0)
+        } else {
+            let b = (key >> (32 - self.bits)) as usize;
+            let (s, e) = (self.dir[b] as usize, self.dir[b + 1] as usize);
+            if self.keyless {
+                (s, e)
+            } else {
+                let l = key as u16;
+                let part = &self.lo[s..e];
+                (
+                    s + part.partition_point(|&x| x < l),
+                    s + part.partition_point(|&x| x <= l),
+                )
+            }
         };
-        let (ta, tb) = range(&self.tail);
-        let (ba, bb) = range(&self.base);
         let mut taken = 0;
         // Tail values are newer than base values only in general; merge both from the top.
         let (mut i, mut j) = (tb, bb);
         while taken < cap && (i > ta || j > ba) {
-            let vt = if i > ta {
-                Some(self.tail[i - 1] as u32)
-            } else {
-                None
-            };
-            let vb = if j > ba {
-                Some(self.base[j - 1] as u32)
-            } else {
-                None
-            };
-            let v = match (vt, vb) {
+            let vt = (i > ta).then(|| self.tail[i - 1] as u32);
+            let vb = (j > ba).then(|| self.vals[j - 1]);
+            let (v, from_base) = match (vt, vb) {
                 (Some(t), Some(b)) if t >= b => {
                     i -= 1;
-                    t
+                    (t, false)
                 }
                 (_, Some(b)) => {
                     j -= 1;
-                    b
+                    (b, true)
                 }
                 (Some(t), None) => {
                     i -= 1;
-                    t
+                    (t, false)
                 }
                 (None, None) => break,
             };
+            if from_base && self.keyless && !confirm(v) {
+                continue;
+            }
             if !skip(v) {
                 out.push(v);
                 taken += 1;
@@ -244,7 +314,10 @@ impl KeyIndex {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        (self.base.capacity() + self.tail.capacity()) * 8
+        self.dir.capacity() * 4
+            + self.lo.capacity() * 2
+            + self.vals.capacity() * 4
+            + self.tail.capacity() * 8
     }
 }
 
@@ -263,8 +336,8 @@ pub(crate) struct RecordFacts {
     pub village: u32,
     /// Primary category symbol.
     pub category: u32,
-    /// 0 unknown, 1 county, 2 city, 3 province, 4 national.
-    pub level: u8,
+    /// `F_*` bits in the low nibble; the addressee level above [`LEVEL_SHIFT`] (0 unknown, 1 county,
+    /// 2 city, 3 province, 4 national), sharing the byte to keep the facts at 48 bytes.
     pub flags: u8,
     pub n_mentions: u16,
     pub first_mention: u32,
@@ -277,6 +350,13 @@ pub(crate) struct RecordFacts {
     /// Verified near-duplicate links to older records: `dup_edges[dup_edge_start..+count]`.
     pub dup_edge_start: u32,
     pub dup_edge_count: u8,
+}
+
+impl RecordFacts {
+    /// The addressee level code (0 unknown … 4 national).
+    pub(crate) fn level(&self) -> u8 {
+        self.flags >> LEVEL_SHIFT
+    }
 }
 
 /// A verified duplicate link from a record to an older one.
@@ -296,6 +376,8 @@ pub(crate) struct Mention {
     pub name: u32,
     /// Phone digits as a number (0: none). Landlines keep their area code.
     pub phone: u64,
+    /// Hash of the online account (留言用户), 0: none (see `petitioner::pack_account`).
+    pub account: u64,
     /// ID number packed 4 bits a character (0–9, 10 = X, 15 = absent), 18 characters.
     pub id: [u8; 9],
     /// 0 none, 1 valid or legacy (a key), 2 present but invalid (compare, never a key).
@@ -588,8 +670,56 @@ mod tests {
         let mut ix = KeyIndex::from_unsorted(vec![(7u64 << 32) | 1, (7 << 32) | 5, (8 << 32) | 2]);
         ix.extend([(7u64 << 32) | 9, (7 << 32) | 3]);
         let mut out = Vec::new();
-        ix.get(7, 3, &mut out, |v| v == 5);
+        ix.get(7, 3, &mut out, |v| v == 5, |_| unreachable!());
         assert_eq!(out, vec![9, 3, 1]);
+        // Keys sharing a bucket (same top bits) stay apart; a merge keeps every entry.
+        let (a, b) = (0x1234_0001u32, 0x1234_0002u32);
+        let mut ix =
+            KeyIndex::from_unsorted(vec![((a as u64) << 32) | 10, ((b as u64) << 32) | 11]);
+        ix.extend((0..5000u64).map(|v| ((b as u64) << 32) | (100 + v)));
+        out.clear();
+        ix.get(a, 10, &mut out, |_| false, |_| unreachable!());
+        assert_eq!(out, vec![10]);
+        out.clear();
+        ix.get(b, 2, &mut out, |_| false, |_| unreachable!());
+        assert_eq!(out, vec![5099, 5098]);
+    }
+
+    #[test]
+    fn keyless_index_confirms_candidates() {
+        // Value v has key v % 3 (the caller can recompute it).
+        let key_of = |v: u32| 0x8000_0000u32 | (v % 3);
+        let words: Vec<u64> = (0..30u32)
+            .map(|v| ((key_of(v) as u64) << 32) | v as u64)
+            .collect();
+        let mut ix = KeyIndex::keyless_from_unsorted(words);
+        ix.extend((30..6000u32).map(|v| ((key_of(v) as u64) << 32) | v as u64));
+        let mut out = Vec::new();
+        ix.get(
+            key_of(1),
+            4,
+            &mut out,
+            |v| v == 5998,
+            |v| key_of(v) == key_of(1),
+        );
+        assert_eq!(out, vec![5995, 5992, 5989, 5986]);
+        out.clear();
+        assert!(ix.wants_merge());
+        let all: Vec<u64> = (0..6000u32)
+            .map(|v| ((key_of(v) as u64) << 32) | v as u64)
+            .collect();
+        ix = KeyIndex::keyless_from_unsorted(all);
+        assert!(!ix.wants_merge());
+        ix.get(
+            key_of(2),
+            100,
+            &mut out,
+            |_| false,
+            |v| key_of(v) == key_of(2),
+        );
+        assert_eq!(out.len(), 100);
+        assert_eq!(out[0], 5999);
+        assert!(out.iter().all(|&v| v % 3 == 2));
     }
 
     #[test]
