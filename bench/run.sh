@@ -25,7 +25,7 @@ for n in "${sizes[@]}"; do
   rm -rf "$index" "$floor"
   if [ ! -f "$archive/truth.jsonl" ]; then
     rm -rf "$archive"
-    $bin gen --letters "$n" --seed 7 --out "$archive" --pdf-from corpus/pdf --json > "$work/gen-$n.json"
+    $bin gen --letters "$n" --seed 7 --out "$archive" --pdf-from corpus/pdf/libreoffice --json > "$work/gen-$n.json"
   fi
   sync
   # End-to-end ingest (classification and linking included), then the floor on the same files.

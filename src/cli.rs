@@ -166,6 +166,43 @@ enum Command {
         /// Also list every wrong field.
         #[arg(long)]
         misses: bool,
+        /// Prefix joined to the truth file's paths (for a generated archive, its folder).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Write a synthetic archive with ground truth (for benchmarks; never commit it).
+    Gen {
+        /// Number of letters (ledger rows come on top, see --ledger-share).
+        #[arg(long, default_value_t = 10_000)]
+        letters: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder (must not exist or be empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// Share of records written as CSV ledger rows.
+        #[arg(long, default_value_t = 0.05)]
+        ledger_share: f64,
+        /// Share of letters encoded in GBK.
+        #[arg(long, default_value_t = 0.3)]
+        gbk_share: f64,
+        /// Share of letters by repeat petitioners.
+        #[arg(long, default_value_t = 0.05)]
+        repeat_share: f64,
+        /// Share of letters that are copies of earlier ones.
+        #[arg(long, default_value_t = 0.02)]
+        duplicate_share: f64,
+        /// Copy PDFs from this folder into the archive (no PDFs are generated).
+        #[arg(long)]
+        pdf_from: Option<PathBuf>,
+        /// How many PDFs to copy.
+        #[arg(long, default_value_t = 20)]
+        pdfs: usize,
+        #[command(flatten)]
+        common: Common,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Configuration files.
     Config {
@@ -281,7 +318,34 @@ pub fn run() -> i32 {
             common,
             json,
             misses,
-        } => evaluate(&truth, &common, json, misses),
+            prefix,
+        } => evaluate(&truth, &common, json, misses, prefix.as_deref()),
+        Command::Gen {
+            letters,
+            seed,
+            out,
+            ledger_share,
+            gbk_share,
+            repeat_share,
+            duplicate_share,
+            pdf_from,
+            pdfs,
+            common,
+            json,
+        } => {
+            let options = xinfang::gen::GenOptions {
+                letters,
+                seed,
+                out,
+                ledger_share,
+                gbk_share,
+                repeat_share,
+                duplicate_share,
+                pdf_from,
+                pdfs,
+            };
+            gen(&options, &common, json)
+        }
         Command::Config { action } => config_cmd(action),
     };
     match result {
@@ -1014,9 +1078,22 @@ fn similar(
     Ok(if found.is_empty() { PARTIAL } else { OK })
 }
 
-fn evaluate(truth: &Path, common: &Common, json: bool, misses: bool) -> anyhow::Result<i32> {
+fn evaluate(
+    truth: &Path,
+    common: &Common,
+    json: bool,
+    misses: bool,
+    prefix: Option<&str>,
+) -> anyhow::Result<i32> {
     let (_engine, store) = open_store(common)?;
-    let truth = xinfang::eval::read_truth(truth)?;
+    let mut truth = xinfang::eval::read_truth(truth)?;
+    if let Some(prefix) = prefix {
+        for t in &mut truth {
+            if let Some(p) = t["path"].as_str() {
+                t["path"] = json!(format!("{prefix}{p}"));
+            }
+        }
+    }
     let mut records = Vec::new();
     xinfang::export::for_each_record(&store, |r| {
         records.push(r.clone());
@@ -1032,6 +1109,25 @@ fn evaluate(truth: &Path, common: &Common, json: bool, misses: bool) -> anyhow::
                 println!("miss: {m}");
             }
         }
+    }
+    Ok(OK)
+}
+
+fn gen(options: &xinfang::gen::GenOptions, common: &Common, json: bool) -> anyhow::Result<i32> {
+    let config = Config::load(common.config.as_deref())?;
+    let report = xinfang::gen::generate(options, &config.gazetteer)?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "生成 {} 封来信、{} 行台账（{} 个文件，{:.1} MB），用时 {:.1} 秒：{}",
+            report.letters,
+            report.ledger_rows,
+            report.files,
+            report.bytes as f64 / 1e6,
+            report.seconds,
+            options.out.display()
+        );
     }
     Ok(OK)
 }

@@ -14,7 +14,9 @@
 //! - [`link`] resolves repeat petitioners and duplicate letters across the archive;
 //! - [`store`] is the tantivy index folder; [`search`] and [`export`] read it;
 //! - [`pipeline`] runs a whole ingest with per-file outcomes; [`engine`] holds what every
-//!   stage needs, built once from the user-editable files of [`config`].
+//!   stage needs, built once from the user-editable files of [`config`];
+//! - [`eval`] measures an index against ground truth; [`gen`] writes large synthetic archives
+//!   with ground truth for benchmarks.
 //!
 //! The library never prints: the `xinfang` binary is a thin layer that prints results.
 //!
@@ -40,6 +42,7 @@ pub mod engine;
 pub mod eval;
 pub mod export;
 pub mod extract;
+pub mod gen;
 pub mod ingest;
 pub mod link;
 pub mod pipeline;

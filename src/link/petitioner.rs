@@ -29,6 +29,11 @@ use crate::record::IdStatus;
 
 /// Match weight (bits) from which a pair is linked.
 pub(crate) const LINK_THRESHOLD: f32 = 17.0;
+/// Threshold when nothing but name and place agree (no ID number, phone or account): two
+/// different people of one village share a common name often enough in a county that this takes
+/// a name rare in the archive, the same village and the same matter. A false merge brands a
+/// stranger a repeat petitioner, so precision comes first.
+pub(crate) const NAME_PLACE_THRESHOLD: f32 = 24.0;
 /// Most recent mentions looked at per blocking key.
 pub(crate) const BLOCK_CAP: usize = 64;
 /// Links kept per new mention (the strongest ones).
@@ -432,10 +437,17 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
             w -= 0.8;
         }
     }
+    let strong =
+        agree & (AGREE_ID | AGREE_ID_NEAR | AGREE_BIRTH | AGREE_PHONE | AGREE_ACCOUNT) != 0;
+    let threshold = if strong {
+        LINK_THRESHOLD
+    } else {
+        NAME_PLACE_THRESHOLD
+    };
     Some(Comparison {
         score: w,
         agree,
-        link: identifying && w >= LINK_THRESHOLD,
+        link: identifying && w >= threshold,
     })
 }
 

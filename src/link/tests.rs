@@ -109,12 +109,16 @@ fn pid(rs: &[Record], id: &str) -> Option<String> {
 }
 
 #[test]
-fn name_variant_one_character_off_in_same_village_merges() {
+fn name_variant_one_character_off_in_same_village_merges_with_a_shared_phone() {
     let mut rs = vec![
         rec(
             "a",
             "2023-03-01",
-            vec![p("张建国")],
+            vec![P {
+                name: "张建国",
+                id: None,
+                phone: Some("13700001234"),
+            }],
             Some("城关镇"),
             Some("东关村"),
             "land",
@@ -124,7 +128,11 @@ fn name_variant_one_character_off_in_same_village_merges() {
         rec(
             "b",
             "2023-06-01",
-            vec![p("张健国")],
+            vec![P {
+                name: "张健国",
+                id: None,
+                phone: Some("13700001234"),
+            }],
             Some("城关镇"),
             Some("东关村"),
             "land",
@@ -431,7 +439,7 @@ fn common_names_weigh_less_than_rare_ones() {
         "2023-01-01",
         vec![p("张伟")],
         Some("城关镇"),
-        None,
+        Some("东关村"),
         "",
         None,
         &filler(1, 200),
@@ -441,7 +449,7 @@ fn common_names_weigh_less_than_rare_ones() {
         "2023-02-01",
         vec![p("张伟")],
         Some("城关镇"),
-        None,
+        Some("东关村"),
         "",
         None,
         &filler(2, 200),
@@ -451,7 +459,7 @@ fn common_names_weigh_less_than_rare_ones() {
         "2023-01-01",
         vec![p("欧阳明轩")],
         Some("城关镇"),
-        None,
+        Some("东关村"),
         "",
         None,
         &filler(3, 200),
@@ -461,7 +469,7 @@ fn common_names_weigh_less_than_rare_ones() {
         "2023-02-01",
         vec![p("欧阳明轩")],
         Some("城关镇"),
-        None,
+        Some("东关村"),
         "",
         None,
         &filler(4, 200),
@@ -470,12 +478,12 @@ fn common_names_weigh_less_than_rare_ones() {
     assert_ne!(
         pid(&rs, "x1"),
         pid(&rs, "x2"),
-        "a common name and a township are not enough"
+        "a common name and a village are not enough"
     );
     assert_eq!(
         pid(&rs, "y1"),
         pid(&rs, "y2"),
-        "a rare name and a township are"
+        "a rare name and a village are"
     );
 }
 
