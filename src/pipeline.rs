@@ -194,15 +194,19 @@ pub fn walk<'a>(
     })
 }
 
+/// The records of one file, ready for the writer.
+struct FileRecords {
+    display: String,
+    canonical: String,
+    hash: String,
+    records: Vec<(Record, Vec<Token>)>,
+    /// The file was in the index with other content.
+    changed: bool,
+}
+
 /// What became of one file after the parallel stage.
 enum Outcome {
-    Records {
-        file: InputFile,
-        canonical: String,
-        hash: String,
-        records: Vec<(Record, Vec<Token>)>,
-        changed: bool,
-    },
+    Records(FileRecords),
     Skipped(FileIssue),
     Failed(FileIssue),
 }
@@ -315,13 +319,13 @@ fn process_file(
         out.push((record, tokens));
     }
     (
-        Outcome::Records {
-            file,
+        Outcome::Records(FileRecords {
+            display: file.display,
             canonical,
             hash,
             records: out,
             changed: previous.is_some(),
-        },
+        }),
         size,
     )
 }
@@ -355,22 +359,32 @@ impl Writer<'_> {
         );
     }
 
-    fn add_file(
-        &mut self,
-        canonical: &str,
-        hash: String,
-        mut records: Vec<(Record, Vec<Token>)>,
-        changed: bool,
-    ) -> Result<(), PipelineError> {
+    /// Add the records of a chunk of files: replace changed files' old records, link the whole
+    /// chunk at once (one linking call per chunk, not per file), then index.
+    fn add_files(&mut self, files: Vec<FileRecords>) -> Result<(), PipelineError> {
         let store = self.store;
-        let count = records.len();
-        let mut batch: Vec<Record> = records.iter_mut().map(|(r, _)| std::mem::take(r)).collect();
         let t = Instant::now();
-        if changed || self.dirty_start {
-            let old = self.ids_of_file(canonical)?;
-            let updates = self.linker.remove(&old);
-            self.writer.delete_term(store.file_term(canonical));
-            self.apply_updates(updates, &mut batch);
+        let mut batch: Vec<Record> = Vec::new();
+        let mut tokens: Vec<(Vec<Token>, String)> = Vec::new();
+        for file in &files {
+            if file.changed || self.dirty_start {
+                let old = self.ids_of_file(&file.canonical)?;
+                let updates = self.linker.remove(&old);
+                self.writer.delete_term(store.file_term(&file.canonical));
+                self.apply_updates(updates, &mut batch);
+            }
+        }
+        for file in files {
+            let key = file_key(&file.canonical);
+            self.pending.push(Entry {
+                path: file.canonical,
+                hash: file.hash,
+                records: file.records.len(),
+            });
+            for (record, t) in file.records {
+                batch.push(record);
+                tokens.push((t, key.clone()));
+            }
         }
         let searcher = store.searcher()?;
         let archived_text = |id: &str| {
@@ -385,16 +399,10 @@ impl Writer<'_> {
             .link_batch_with_texts(&mut batch, &archived_text);
         self.link_time += t.elapsed();
         self.apply_updates(updates, &mut batch);
-        let key = file_key(canonical);
-        for (record, (_, tokens)) in batch.into_iter().zip(records) {
-            let doc = store.document(&record, tokens, &key);
-            self.writer.add_document(doc)?;
+        for (record, (tokens, key)) in batch.into_iter().zip(tokens) {
+            self.writer
+                .add_document(store.document(&record, tokens, &key))?;
         }
-        self.pending.push(Entry {
-            path: canonical.to_string(),
-            hash,
-            records: count,
-        });
         Ok(())
     }
 
@@ -533,6 +541,8 @@ pub fn ingest(
             }
         });
         for outcomes in rx {
+            let t = Instant::now();
+            let mut files = Vec::new();
             for outcome in outcomes {
                 summary.files += 1;
                 match outcome {
@@ -545,32 +555,27 @@ pub fn ingest(
                         w.log_failure(&issue);
                         summary.failed.push(issue);
                     }
-                    Outcome::Records {
-                        file,
-                        canonical,
-                        hash,
-                        records,
-                        changed,
-                    } => {
-                        let t = Instant::now();
-                        let n = records.len();
-                        summary.ocr_records += records
+                    Outcome::Records(file) => {
+                        let n = file.records.len();
+                        summary.ocr_records += file
+                            .records
                             .iter()
                             .filter(|(r, _)| r.source.format == Some(Format::Ocr))
                             .count();
                         w.since_commit += n;
-                        w.add_file(&canonical, hash, records, changed)?;
                         summary.records += n;
                         summary.ingested += 1;
-                        summary.replaced += usize::from(changed);
+                        summary.replaced += usize::from(file.changed);
                         progress.file_done(&file.display);
-                        if w.since_commit >= options.commit_every {
-                            w.commit(progress)?;
-                        }
-                        link_index_time += t.elapsed();
+                        files.push(file);
                     }
                 }
             }
+            w.add_files(files)?;
+            if w.since_commit >= options.commit_every {
+                w.commit(progress)?;
+            }
+            link_index_time += t.elapsed();
         }
         Ok(())
     });
