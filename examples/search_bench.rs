@@ -76,6 +76,7 @@ fn main() -> anyhow::Result<()> {
     ];
     for (name, filters) in sets {
         let mut times = Vec::new();
+        let mut slowest: Vec<(f64, &str)> = Vec::new();
         let mut hits = 0usize;
         for round in 0..=rounds {
             for q in QUERIES {
@@ -91,11 +92,15 @@ fn main() -> anyhow::Result<()> {
                 if round > 0 {
                     // Round 0 warms the caches.
                     times.push(ms);
+                    slowest.push((ms, q));
                     hits += result.hits.len();
                 }
             }
         }
         times.sort_by(f64::total_cmp);
+        slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        slowest.dedup_by_key(|x| x.1);
+        slowest.truncate(3);
         println!(
             "{}",
             serde_json::json!({
@@ -105,6 +110,7 @@ fn main() -> anyhow::Result<()> {
                 "p99_ms": percentile(&times, 0.99),
                 "max_ms": times.last(),
                 "mean_hits": hits as f64 / times.len() as f64,
+                "slowest": slowest,
             })
         );
     }

@@ -1,10 +1,12 @@
 //! Keyword search over the index: query text → tantivy query → ranked hits with snippets.
 //!
 //! A query is a list of whitespace-separated terms, each required; `"…"` quotes a phrase with its
-//! spaces. Every term must occur as written (character-gram phrase on the `grams` field, which
-//! finds `补偿` inside `征地补偿款` and makes phrases exact); the term's jieba words on the
-//! `body` field add to the score, so a letter where the term is a word of its own ranks above
-//! one where it is only a fragment. Filters (category, flag, township, date range, …) narrow the
+//! spaces. A two-character term or a quoted phrase must occur exactly as written, anywhere (the
+//! `grams` field: `补偿` is found inside `征地补偿款`); a longer dictionary word must occur as a
+//! word or inside a longer word (the `body` field's search-mode tokens), which costs one term
+//! look-up instead of a phrase over bigram positions; other strings match as exact phrases. The
+//! term's jieba words on the `body` field add to the score, so a letter where the term is a word
+//! of its own ranks above one where it is only a fragment. Filters (category, flag, township, date range, …) narrow the
 //! set without changing the ranking.
 //!
 //! The result carries full records; masking personal data is the printer's job (see
@@ -83,20 +85,25 @@ pub enum SearchError {
 
 /// Split a query into terms: whitespace separates, `"…"` keeps a phrase together.
 pub fn query_terms(query: &str) -> Vec<String> {
+    parse_query(query).into_iter().map(|(t, _)| t).collect()
+}
+
+/// Terms with whether each was quoted.
+fn parse_query(query: &str) -> Vec<(String, bool)> {
     let mut terms = Vec::new();
     let mut rest = query.trim();
     while !rest.is_empty() {
         if let Some(stripped) = rest.strip_prefix(['"', '“']) {
             let end = stripped.find(['"', '”']).unwrap_or(stripped.len());
-            terms.push(stripped[..end].trim().to_string());
+            terms.push((stripped[..end].trim().to_string(), true));
             rest = stripped[end..].trim_start_matches(['"', '”']).trim_start();
         } else {
             let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            terms.push(rest[..end].to_string());
+            terms.push((rest[..end].to_string(), false));
             rest = rest[end..].trim_start();
         }
     }
-    terms.retain(|t| !t.is_empty());
+    terms.retain(|(t, _)| !t.is_empty());
     terms
 }
 
@@ -108,15 +115,25 @@ pub fn build_query(
 ) -> Result<Box<dyn Query>, SearchError> {
     let f = &store.fields;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for term in query_terms(&request.query) {
+    for (term, quoted) in parse_query(&request.query) {
         let gram_terms: Vec<Term> = grams(&term)
             .into_iter()
             .map(|t| Term::from_field_text(f.grams, &t.text))
             .collect();
+        // How a term must occur. Two characters (one bigram): that bigram, exact and cheap. A
+        // longer unquoted dictionary word: that word among the jieba tokens, which include every
+        // dictionary sub-word of longer words (a term query; a phrase over a million letters'
+        // bigram positions would cost tens of milliseconds). Anything else, and every quoted
+        // phrase: the exact character sequence, as a phrase of bigrams.
+        let lower = term.to_lowercase();
         let exact: Box<dyn Query> = match gram_terms.len() {
             0 => continue,
             1 => Box::new(TermQuery::new(
                 gram_terms.into_iter().next().expect("one term"),
+                IndexRecordOption::WithFreqs,
+            )),
+            _ if !quoted && segmenter.is_word(&term) => Box::new(TermQuery::new(
+                Term::from_field_text(f.body, &lower),
                 IndexRecordOption::WithFreqs,
             )),
             _ => Box::new(PhraseQuery::new(gram_terms)),

@@ -73,9 +73,10 @@ impl Segmenter {
 
     /// Segment `text` once, for the classifier (`words`) and the index (`search`).
     ///
-    /// Search mode is derived from the precise cut the way jieba's `cut_for_search` does it:
-    /// every dictionary 2- and 3-character sub-word of a longer word is emitted too, at the same
-    /// position as the word that contains it.
+    /// Search mode is derived from the precise cut the way jieba's `cut_for_search` does it,
+    /// and goes further: every dictionary sub-word of a longer word (not only those of 2 and 3
+    /// characters) is emitted too, at the position of the word that contains it, so that a word
+    /// query finds `养老保险` inside `社会养老保险`.
     pub fn segment<'a>(&self, text: &'a str) -> Segmented<'a> {
         let cut = self.jieba.cut(text, true);
         let mut words = Vec::with_capacity(cut.len());
@@ -93,10 +94,7 @@ impl Segmenter {
             let char_count = token.end - token.start;
             if char_count > 2 {
                 let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
-                for n in [2usize, 3] {
-                    if n >= char_count {
-                        continue;
-                    }
+                for n in 2..char_count {
                     for i in 0..=(char_count - n) {
                         let from = starts[i];
                         let to = starts.get(i + n).copied().unwrap_or(word.len());
@@ -122,6 +120,11 @@ impl Segmenter {
             });
         }
         Segmented { words, search }
+    }
+
+    /// Is `word` in the dictionary (jieba's own plus the domain words)?
+    pub fn is_word(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
     }
 
     /// The index-side tokens of a query, as terms (search mode, lower-cased, no punctuation).
