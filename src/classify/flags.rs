@@ -366,6 +366,16 @@ impl Default for FlagRules {
 /// law_related, forwarded`.
 pub type Flags = BTreeMap<String, Vec<String>>;
 
+/// Cues present in one clause, and its words (for the refusal rule).
+#[derive(Clone, Copy, Default)]
+struct ClauseCues {
+    negation: bool,
+    condition: bool,
+    join: bool,
+    risk: bool,
+    words: usize,
+}
+
 struct Hit<'a> {
     start: usize,
     end: usize,
@@ -419,47 +429,66 @@ impl FlagRules {
             clause_start[cl] = k;
         }
         let has = |h: &Hit, cue: Cue| h.cues.contains(&cue);
-        let in_sentence = |h: &Hit, cue: Cue| {
-            hits.iter()
-                .any(|o| sent[o.start] == sent[h.start] && o.start != h.start && has(o, cue))
-        };
-        // A negation before the cue in its clause, not followed by a condition word (不给钱就跳楼).
-        let negated = |h: &Hit| {
-            let before: Vec<&Hit> = hits
-                .iter()
-                .filter(|o| clause[o.start] == clause[h.start] && o.start < h.start)
-                .collect();
-            let neg_token = (clause_start[clause[h.start]]..h.start)
-                .rev()
-                .find(|&k| is_negation_token(tokens[k]));
-            let neg_hit = before
-                .iter()
-                .rposition(|o| has(o, Cue::Negation))
-                .map(|p| before[p].start);
-            match neg_token.max(neg_hit) {
-                Some(k) => !before.iter().any(|o| o.start > k && has(o, Cue::Condition)),
-                None => false,
+        // What several rules ask about a sentence or a clause, counted once per record: hits of a
+        // cue per sentence, cues present per clause, words per clause.
+        let mut reported_in = vec![0usize; s + 1];
+        let mut condition_in = vec![0usize; s + 1];
+        let mut clause_cues = vec![ClauseCues::default(); c + 1];
+        for h in &hits {
+            if has(h, Cue::Reported) {
+                reported_in[sent[h.start]] += 1;
             }
-        };
+            if has(h, Cue::Condition) {
+                condition_in[sent[h.start]] += 1;
+            }
+            let cc = &mut clause_cues[clause[h.start]];
+            cc.negation |= has(h, Cue::Negation);
+            cc.condition |= has(h, Cue::Condition);
+            cc.join |= has(h, Cue::Join);
+            cc.risk |= has(h, Cue::RiskHard) || has(h, Cue::RiskThreat);
+        }
+        for (t, &cl) in tokens.iter().zip(&clause) {
+            if !t.trim().is_empty() && !is_clause_end(t) {
+                clause_cues[cl].words += 1;
+            }
+        }
+        // Another hit of `cue` in the hit's sentence (hits never overlap, so "another" is "not
+        // this one").
+        let in_sentence =
+            |h: &Hit, counts: &[usize], cue: Cue| counts[sent[h.start]] > usize::from(has(h, cue));
+        // A negation before the cue in its clause, not followed by a condition word (不给钱就跳楼).
+        // Hits are in text order, so the earlier hits of a clause are the ones just before.
+        let negated: Vec<bool> = (0..hits.len())
+            .map(|i| {
+                let h = &hits[i];
+                let cl = clause[h.start];
+                let mut lo = i;
+                while lo > 0 && clause[hits[lo - 1].start] == cl {
+                    lo -= 1;
+                }
+                let before = &hits[lo..i];
+                let neg_token = (clause_start[cl]..h.start)
+                    .rev()
+                    .find(|&k| is_negation_token(tokens[k]));
+                let neg_hit = before
+                    .iter()
+                    .rposition(|o| has(o, Cue::Negation))
+                    .map(|p| before[p].start);
+                match neg_token.max(neg_hit) {
+                    Some(k) => !before.iter().any(|o| o.start > k && has(o, Cue::Condition)),
+                    None => false,
+                }
+            })
+            .collect();
         // The next clause refuses ("…去堵路，我们没有参加"): a negation with a taking-part word,
         // or a short negated clause ("我们没有"), and no risk word of its own.
         let refused = |h: &Hit| {
-            let next = clause[h.start] + 1;
-            let in_next: Vec<&Hit> = hits.iter().filter(|o| clause[o.start] == next).collect();
-            let words = tokens
-                .iter()
-                .zip(&clause)
-                .filter(|(t, &c)| c == next && !t.trim().is_empty() && !is_clause_end(t))
-                .count();
-            in_next.iter().any(|o| has(o, Cue::Negation))
-                && !in_next.iter().any(|o| has(o, Cue::Condition))
-                && (words <= 3 || in_next.iter().any(|o| has(o, Cue::Join)))
-                && !in_next
-                    .iter()
-                    .any(|o| has(o, Cue::RiskHard) || has(o, Cue::RiskThreat))
+            clause_cues
+                .get(clause[h.start] + 1)
+                .is_some_and(|n| n.negation && !n.condition && (n.words <= 3 || n.join) && !n.risk)
         };
-        let reported = |h: &Hit| in_sentence(h, Cue::Reported) || refused(h);
-        let threatened = |h: &Hit| in_sentence(h, Cue::Condition);
+        let reported = |h: &Hit| in_sentence(h, &reported_in, Cue::Reported) || refused(h);
+        let threatened = |h: &Hit| in_sentence(h, &condition_in, Cue::Condition);
 
         // collective
         // Counted people decide when the extraction stage counted them (a joint letter signed by
@@ -480,11 +509,11 @@ impl FlagRules {
             .filter(|(_, t)| matches!(**t, "我们" | "我村" | "我们村"))
             .map(|(k, _)| k)
             .collect();
-        for h in &hits {
+        for (i, h) in hits.iter().enumerate() {
             let meeting = tokens
                 .get(h.end_hint(tokens))
                 .is_some_and(|t| matches!(*t, "会" | "会上" | "大会" | "会议"));
-            if has(h, Cue::Collective) && !negated(h) && !meeting {
+            if has(h, Cue::Collective) && !negated[i] && !meeting {
                 push_once(&mut ev, &h.text);
             } else if has(h, Cue::Group)
                 && we
@@ -508,8 +537,11 @@ impl FlagRules {
         if let Some(l) = record.addressee_level.filter(|l| *l > Level::County) {
             skip.push(format!("受信级别：{}", l.zh()));
         }
-        for h in &hits {
-            if negated(h) || reported(h) {
+        for (i, h) in hits.iter().enumerate() {
+            let relevant = [Cue::RiskHard, Cue::RiskThreat, Cue::Beijing, Cue::Higher]
+                .iter()
+                .any(|&cue| has(h, cue));
+            if !relevant || negated[i] || reported(h) {
                 continue;
             }
             if has(h, Cue::RiskHard) || (has(h, Cue::RiskThreat) && threatened(h)) {
@@ -537,8 +569,8 @@ impl FlagRules {
         if let Some(code) = legal_category {
             law.push(format!("类别：{code}"));
         }
-        for h in &hits {
-            if has(h, Cue::Law) && !negated(h) {
+        for (i, h) in hits.iter().enumerate() {
+            if has(h, Cue::Law) && !negated[i] {
                 push_once(&mut law, &h.text);
             }
         }
@@ -553,8 +585,8 @@ impl FlagRules {
         for h in hits.iter().filter(|h| has(h, Cue::CoverNote)) {
             push_once(&mut fwd, &h.text);
         }
-        for h in &hits {
-            if has(h, Cue::Forward) && !negated(h) {
+        for (i, h) in hits.iter().enumerate() {
+            if has(h, Cue::Forward) && !negated[i] {
                 let body = hits.iter().find(|o| {
                     sent[o.start] == sent[h.start] && has(o, Cue::HigherBody) && o.start != h.start
                 });

@@ -60,6 +60,8 @@ pub struct Classifier {
     model: Option<LinearModel>,
     /// Model class index → taxonomy category index.
     model_codes: Vec<Option<usize>>,
+    /// Unit-cue matcher of each taxonomy category (routing), built once.
+    unit_cues: Vec<Option<rules::PhraseMatcher<usize>>>,
 }
 
 impl Classifier {
@@ -78,12 +80,18 @@ impl Classifier {
                     .collect()
             })
             .unwrap_or_default();
+        let unit_cues = taxonomy
+            .categories()
+            .iter()
+            .map(route::unit_cue_matcher)
+            .collect();
         Classifier {
             taxonomy,
             rules,
             flag_rules: FlagRules::new(),
             model,
             model_codes,
+            unit_cues,
         }
     }
 
@@ -193,10 +201,15 @@ impl Classifier {
             .find(|(i, c)| c.code == "legal" && (*i == 0 || c.evidence.len() >= 2))
             .map(|(_, c)| c.code.as_str());
         let flags = self.flag_rules.flags(record, tokens, legal);
-        let route = categories
-            .first()
-            .and_then(|c| self.taxonomy.category(&c.code))
-            .and_then(|c| route::route(c, record, tokens));
+        let route = categories.first().and_then(|c| {
+            let i = self
+                .taxonomy
+                .categories()
+                .iter()
+                .position(|d| d.code == c.code)?;
+            let def = &self.taxonomy.categories()[i];
+            route::route_with(def, self.unit_cues[i].as_ref(), record, tokens)
+        });
         Classification {
             categories,
             flags,

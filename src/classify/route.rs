@@ -26,6 +26,29 @@ pub fn township_unit(township: &str) -> String {
 
 /// The responsible unit for a record whose primary category is `cat`.
 pub fn route(cat: &CategoryDef, record: &Record, tokens: &[&str]) -> Option<String> {
+    route_with(cat, unit_cue_matcher(cat).as_ref(), record, tokens)
+}
+
+/// The unit cues of a category as a matcher (payload: index into `unit_cue`), built once per
+/// classifier rather than once per record; `None` when the category has no unit cues.
+pub(crate) fn unit_cue_matcher(cat: &CategoryDef) -> Option<PhraseMatcher<usize>> {
+    (!cat.unit_cue.is_empty()).then(|| {
+        PhraseMatcher::new(
+            cat.unit_cue
+                .iter()
+                .enumerate()
+                .flat_map(|(i, u)| u.cues.iter().map(move |c| (c.clone(), i))),
+        )
+    })
+}
+
+/// [`route`] with the category's unit-cue matcher from [`unit_cue_matcher`].
+pub(crate) fn route_with(
+    cat: &CategoryDef,
+    unit_cues: Option<&PhraseMatcher<usize>>,
+    record: &Record,
+    tokens: &[&str],
+) -> Option<String> {
     if cat.route_local {
         let township = record
             .place
@@ -42,13 +65,7 @@ pub fn route(cat: &CategoryDef, record: &Record, tokens: &[&str]) -> Option<Stri
             return Some(township_unit(t));
         }
     }
-    if !cat.unit_cue.is_empty() {
-        let m = PhraseMatcher::new(
-            cat.unit_cue
-                .iter()
-                .enumerate()
-                .flat_map(|(i, u)| u.cues.iter().map(move |c| (c.clone(), i))),
-        );
+    if let Some(m) = unit_cues {
         let mut counts = vec![0usize; cat.unit_cue.len()];
         for h in m.find(tokens) {
             counts[*h.payload] += 1;

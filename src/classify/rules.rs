@@ -11,7 +11,7 @@
 //! Data: terms, weights, negative cues and demand cues come from the taxonomy file.
 
 use super::taxonomy::Taxonomy;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Tokens that end a sentence (句) or a clause (分句).
 pub(crate) fn is_sentence_end(t: &str) -> bool {
@@ -29,6 +29,8 @@ pub(crate) fn is_clause_end(t: &str) -> bool {
 #[derive(Clone, Debug)]
 pub(crate) struct PhraseMatcher<T> {
     phrases: HashMap<String, T>,
+    /// Every proper prefix of a phrase: a run that is not one cannot grow into a phrase.
+    prefixes: HashSet<String>,
     max_chars: usize,
 }
 
@@ -51,22 +53,32 @@ impl<T> PhraseMatcher<T> {
             .filter(|(k, _)| !k.trim().is_empty())
             .collect();
         let max_chars = phrases.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-        PhraseMatcher { phrases, max_chars }
+        let prefixes = phrases
+            .keys()
+            .flat_map(|k| k.char_indices().skip(1).map(|(i, _)| k[..i].to_string()))
+            .collect();
+        PhraseMatcher {
+            phrases,
+            prefixes,
+            max_chars,
+        }
     }
 
     /// Non-overlapping hits, longest phrase first at each position, left to right.
     /// Whitespace tokens (OCR spacing) are skipped inside a run.
     pub(crate) fn find<'p>(&'p self, tokens: &[&str]) -> Vec<PhraseHit<'p, T>> {
         let mut hits = Vec::new();
+        let mut buf = String::new();
         let mut i = 0;
         while i < tokens.len() {
             if tokens[i].trim().is_empty() {
                 i += 1;
                 continue;
             }
-            let mut buf = String::new();
+            buf.clear();
             let mut chars = 0;
-            let mut best: Option<(usize, String, &T)> = None;
+            // (end token, length of the phrase in `buf`, payload)
+            let mut best: Option<(usize, usize, &T)> = None;
             let mut j = i;
             while j < tokens.len() {
                 let t = tokens[j].trim();
@@ -79,17 +91,20 @@ impl<T> PhraseMatcher<T> {
                     break;
                 }
                 buf.push_str(t);
-                if let Some(p) = self.phrases.get(&buf) {
-                    best = Some((j + 1, buf.clone(), p));
+                if let Some(p) = self.phrases.get(buf.as_str()) {
+                    best = Some((j + 1, buf.len(), p));
+                }
+                if !self.prefixes.contains(buf.as_str()) {
+                    break;
                 }
                 j += 1;
             }
             match best {
-                Some((end, text, payload)) => {
+                Some((end, len, payload)) => {
                     hits.push(PhraseHit {
                         start: i,
                         end,
-                        text,
+                        text: buf[..len].to_string(),
                         payload,
                     });
                     i = end;
