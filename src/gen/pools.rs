@@ -523,7 +523,8 @@ mod tests {
         let t = Template::parse("我叫{姓名}，{甲|乙}\\n第二行").unwrap();
         assert!(t.uses(Slot::Name));
         let mut out = String::new();
-        let mut rng = rand::rng();
+        // Seeded: the assertions below must hold on every run, not on most.
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
         t.expand(&mut rng, &mut |_| "王五".to_string(), &mut out);
         assert!(out.starts_with("我叫王五，"));
         assert!(out.ends_with("\n第二行"));
@@ -531,7 +532,7 @@ mod tests {
         // Synonyms: one template, several wordings.
         let t = Template::parse("至今没有人管这件事").unwrap();
         let mut seen = std::collections::HashSet::new();
-        for _ in 0..200 {
+        for _ in 0..400 {
             let mut out = String::new();
             t.expand(&mut rng, &mut |_| String::new(), &mut out);
             seen.insert(out);
