@@ -294,7 +294,17 @@ fn a_word_inside_a_longer_run_is_found() {
     // Pick words that occur inside longer runs in the corpus and compare with a plain scan.
     // Two characters: exact bigram look-ups. Longer dictionary words: word look-ups that must
     // still find the word inside longer words (search-mode sub-words).
-    for word in ["补偿", "工资", "拆迁", "养老", "信访", "养老保险", "退役军人", "宅基地", "派出所"] {
+    for word in [
+        "补偿",
+        "工资",
+        "拆迁",
+        "养老",
+        "信访",
+        "养老保险",
+        "退役军人",
+        "宅基地",
+        "派出所",
+    ] {
         let expected = containing(word);
         let found: BTreeSet<String> = hits(word, Filters::default())
             .into_iter()
