@@ -161,8 +161,8 @@ pub struct Linker {
     mentions: Vec<Mention>,
     pedges: Vec<PersonEdge>,
     pids: Vec<PidSlot>,
-    pid_by_hash: HashMap<u64, u32>,
-    next_seq: u64,
+    /// Petitioner slots by `PidSlot::hash`.
+    pid_table: U32Table,
     names: Interner,
     name_counts: Vec<u32>,
     places: Interner,
@@ -253,7 +253,7 @@ impl Linker {
             + self.mentions.capacity() * std::mem::size_of::<Mention>()
             + self.pedges.capacity() * std::mem::size_of::<PersonEdge>()
             + self.pids.capacity() * std::mem::size_of::<PidSlot>()
-            + self.pid_by_hash.capacity() * 13
+            + self.pid_table.heap_bytes()
             + self.names.heap_bytes()
             + self.name_counts.capacity() * 4
             + self.places.heap_bytes()
@@ -289,8 +289,7 @@ impl Linker {
             ),
             (
                 "pids",
-                self.pids.capacity() * std::mem::size_of::<PidSlot>()
-                    + self.pid_by_hash.capacity() * 13,
+                self.pids.capacity() * std::mem::size_of::<PidSlot>() + self.pid_table.heap_bytes(),
             ),
             (
                 "names+places+categories",
@@ -869,7 +868,8 @@ impl Linker {
             .collect();
 
         // Older slots first: the component holding a slot's anchor keeps it.
-        old_pids.sort_unstable_by_key(|&p| (self.pids[p as usize].seq, p));
+        // Slots are numbered in creation order: the older slot is the lower number.
+        old_pids.sort_unstable();
         let mut assigned: Vec<u32> = vec![NONE; comps.len()];
         let mut claimed: HashSet<u32> = HashSet::new();
         for &p in &old_pids {
@@ -890,7 +890,7 @@ impl Linker {
                 .map(|&m| self.mentions[m as usize].pid)
                 .filter(|&p| p != NONE && !claimed.contains(&p))
                 .collect();
-            mine.sort_unstable_by_key(|&p| (self.pids[p as usize].seq, p));
+            mine.sort_unstable();
             if let Some(&p) = mine.first() {
                 assigned[c] = p;
                 claimed.insert(p);
@@ -933,6 +933,17 @@ impl Linker {
         result
     }
 
+    fn index_pid(&mut self, p: u32) {
+        let pids = &self.pids;
+        let h = pids[p as usize].hash;
+        self.pid_table.insert(
+            state::mix64(h),
+            p,
+            |_| false,
+            |x| state::mix64(pids[x as usize].hash),
+        );
+    }
+
     fn new_pid(&mut self, anchor: u32, claimed: &HashSet<u32>) -> u32 {
         let x = &self.mentions[anchor as usize];
         let pos = anchor - self.records[x.record as usize].first_mention;
@@ -949,9 +960,12 @@ impl Linker {
                     .try_into()
                     .unwrap_or([0; 8]),
             );
-            match self.pid_by_hash.get(&h) {
+            match self
+                .pid_table
+                .find(state::mix64(h), |p| self.pids[p as usize].hash == h)
+            {
                 // A retired slot with the same anchor: the same person is back (a re-ingested file).
-                Some(&p) if self.pids[p as usize].members == 0 && !claimed.contains(&p) => {
+                Some(p) if self.pids[p as usize].members == 0 && !claimed.contains(&p) => {
                     self.pids[p as usize].anchor = anchor;
                     return p;
                 }
@@ -960,12 +974,10 @@ impl Linker {
                     let p = self.pids.len() as u32;
                     self.pids.push(PidSlot {
                         hash: h,
-                        seq: self.next_seq,
                         anchor,
                         members: 0,
                     });
-                    self.next_seq += 1;
-                    self.pid_by_hash.insert(h, p);
+                    self.index_pid(p);
                     return p;
                 }
             }
@@ -1682,7 +1694,6 @@ impl Linker {
         }
         let mut o = Out(Vec::with_capacity(self.live_records * 200 + 1024));
         o.u32(STATE_VERSION);
-        o.u64(self.next_seq);
         state::write_interner(&mut o, &self.id_text);
         state::write_interner(&mut o, &self.names);
         state::write_interner(&mut o, &self.places);
@@ -1750,7 +1761,6 @@ impl Linker {
         o.u32(self.pids.len() as u32);
         for p in &self.pids {
             o.u64(p.hash);
-            o.u64(p.seq);
             let anchor = if p.members > 0 && p.anchor != NONE {
                 men_map[p.anchor as usize]
             } else {
@@ -1773,7 +1783,6 @@ impl Linker {
             )));
         }
         let mut l = Linker {
-            next_seq: i.u64()?,
             id_text: state::read_interner(&mut i)?,
             names: state::read_interner(&mut i)?,
             places: state::read_interner(&mut i)?,
@@ -1896,19 +1905,17 @@ impl Linker {
         let np = i.count(24)?;
         for _ in 0..np {
             let hash = i.u64()?;
-            let seq = i.u64()?;
             let anchor = i.u32()?;
             let members = i.u32()?;
             if anchor != NONE && anchor as usize >= nm {
                 return Err(bad("petitioner anchor out of range"));
             }
-            l.pid_by_hash.insert(hash, l.pids.len() as u32);
             l.pids.push(PidSlot {
                 hash,
-                seq,
                 anchor,
                 members,
             });
+            l.index_pid(l.pids.len() as u32 - 1);
         }
         for m in &l.mentions {
             if m.pid != NONE && m.pid as usize >= np {

@@ -581,9 +581,8 @@ pub(crate) struct PersonEdge {
 /// A petitioner id slot: the stable hash behind `petitioner_id` and the cluster's anchor.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PidSlot {
+    /// Slots are numbered in creation order: on a merge the older (lower) slot survives.
     pub hash: u64,
-    /// Creation order: on a merge the older slot survives.
-    pub seq: u64,
     /// The mention the id was derived from (or that now stands for the cluster).
     pub anchor: u32,
     /// Live members.
