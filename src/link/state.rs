@@ -312,8 +312,9 @@ impl Eq for RecId<'_> {}
 /// A multimap from 32-bit keys to 32-bit values (mention or record numbers), with no per-entry
 /// allocation. The base is bucketed on the key's top bits (a directory of offsets, 2^16 buckets or
 /// more, about eight entries a bucket); inside a bucket it stores the key's low 16 bits (`u16`) and
-/// the value (`u32`): 6 bytes an entry instead of 8 for a sorted `key << 32 | value` word. A
-/// *keyless* index stores values only (4 bytes an entry) and asks the caller to confirm each
+/// the value (3 bytes below 2^24, 4 above): 5 bytes an entry instead of 8 for a sorted
+/// `key << 32 | value` word. A *keyless* index stores values only (3 bytes an entry) and asks the
+/// caller to confirm each
 /// candidate's key — for the LSH bands, whose keys are recomputed from the record's sketch.
 /// New entries go to a small sorted tail of `u64` words that is merged into the base when it grows,
 /// so a batch costs O(batch · log n) plus an occasional linear rebuild of the base.
@@ -325,7 +326,12 @@ pub(crate) struct KeyIndex {
     dir: Vec<u32>,
     /// Low 16 bits of each entry's key (empty for a keyless index).
     lo: Vec<u16>,
-    vals: Vec<u32>,
+    /// Each entry's value in three parts: bits 0–15, bits 16–23, and bits 24–31 (the last empty
+    /// while every value is below 2^24, i.e. up to 16 million records or mentions): 3 bytes a
+    /// value instead of 4.
+    vals_lo: Vec<u16>,
+    vals_mid: Vec<u8>,
+    vals_top: Vec<u8>,
     tail: Vec<u64>,
     keyless: bool,
 }
@@ -374,17 +380,33 @@ impl KeyIndex {
         } else {
             v.iter().map(|&x| (x >> 32) as u16).collect()
         };
-        self.vals = v.iter().map(|&x| x as u32).collect();
+        self.vals_lo = v.iter().map(|&x| x as u16).collect();
+        self.vals_mid = v.iter().map(|&x| (x >> 16) as u8).collect();
+        self.vals_top = if v.iter().any(|&x| x as u32 >= 1 << 24) {
+            v.iter().map(|&x| (x >> 24) as u8).collect()
+        } else {
+            Vec::new()
+        };
         self.bits = bits;
         self.dir = dir;
     }
 
+    #[inline]
+    fn val(&self, i: usize) -> u32 {
+        let top = self.vals_top.get(i).copied().unwrap_or(0) as u32;
+        (top << 24) | ((self.vals_mid[i] as u32) << 16) | self.vals_lo[i] as u32
+    }
+
+    fn base_len(&self) -> usize {
+        self.vals_lo.len()
+    }
+
     fn base_words(&self) -> Vec<u64> {
-        let mut out = Vec::with_capacity(self.vals.len());
+        let mut out = Vec::with_capacity(self.base_len());
         for b in 0..self.dir.len().saturating_sub(1) {
             for i in self.dir[b] as usize..self.dir[b + 1] as usize {
                 let key = ((b as u32) << (32 - self.bits)) | self.lo[i] as u32;
-                out.push(((key as u64) << 32) | self.vals[i] as u64);
+                out.push(((key as u64) << 32) | self.val(i) as u64);
             }
         }
         out
@@ -394,7 +416,7 @@ impl KeyIndex {
     /// [`KeyIndex::extend`]; a keyless one cannot (its base has no keys) and is rebuilt by its owner
     /// from recomputed keys when this says so.
     pub(crate) fn wants_merge(&self) -> bool {
-        self.tail.len() > 4096 && self.tail.len() * 8 > self.vals.len()
+        self.tail.len() > 4096 && self.tail.len() * 8 > self.base_len()
     }
 
     /// Adds entries (a batch's worth); keeps both parts sorted.
@@ -446,7 +468,7 @@ impl KeyIndex {
         let (mut i, mut j) = (tb, bb);
         while taken < cap && (i > ta || j > ba) {
             let vt = (i > ta).then(|| self.tail[i - 1] as u32);
-            let vb = (j > ba).then(|| self.vals[j - 1]);
+            let vb = (j > ba).then(|| self.val(j - 1));
             let (v, from_base) = match (vt, vb) {
                 (Some(t), Some(b)) if t >= b => {
                     i -= 1;
@@ -475,7 +497,9 @@ impl KeyIndex {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.dir.capacity() * 4
             + self.lo.capacity() * 2
-            + self.vals.capacity() * 4
+            + self.vals_lo.capacity() * 2
+            + self.vals_mid.capacity()
+            + self.vals_top.capacity()
             + self.tail.capacity() * 8
     }
 }
@@ -851,6 +875,19 @@ mod tests {
         out.clear();
         ix.get(b, 2, &mut out, |_| false, |_| unreachable!());
         assert_eq!(out, vec![5099, 5098]);
+    }
+
+    #[test]
+    fn key_index_keeps_values_beyond_24_bits() {
+        let big = (1u32 << 24) + 7;
+        let mut ix = KeyIndex::from_unsorted(vec![(5u64 << 32) | 3, (5u64 << 32) | big as u64]);
+        let mut out = Vec::new();
+        ix.get(5, 10, &mut out, |_| false, |_| unreachable!());
+        assert_eq!(out, vec![big, 3]);
+        ix.extend((0..5000u64).map(|v| (6u64 << 32) | v));
+        out.clear();
+        ix.get(5, 10, &mut out, |_| false, |_| unreachable!());
+        assert_eq!(out, vec![big, 3]);
     }
 
     #[test]
