@@ -15,7 +15,7 @@
 //!
 //! Where its data comes from: `Record.text` and `Record.petitioners[*].name`.
 
-use super::state::{hash_str, key32, mix64, SKETCH};
+use super::state::{hash_str, key32, mix64, Sketch, SKETCH};
 
 /// Characters a normalised body needs to be shingled; shorter bodies (typical ledger summaries,
 /// which clerks word alike for different people: 反映高速征地补偿款未足额发放…) are duplicates
@@ -161,11 +161,11 @@ const SEEDS: [u64; SKETCH] = {
     s
 };
 
-/// The body's fingerprint: text hash, 24-value MinHash sketch (low 16 bits of each minimum) and
+/// The body's fingerprint: text hash, 24-value MinHash sketch (low 8 bits of each minimum) and
 /// whether the body was too short to shingle.
 pub(crate) struct Fingerprint {
     pub text_hash: u64,
-    pub sketch: [u16; SKETCH],
+    pub sketch: Sketch,
     pub short: bool,
     /// Distinct trigram hashes (kept only while the batch is linked).
     pub shingles: Vec<u64>,
@@ -177,9 +177,9 @@ pub(crate) fn fingerprint(body: &[char], identity: &str) -> Fingerprint {
     let text: String = body.iter().collect();
     if body.len() < MIN_BODY_CHARS {
         let h = hash_str(&format!("{text}\u{1f}{identity}"));
-        let mut sketch = [0u16; SKETCH];
+        let mut sketch: Sketch = [0; SKETCH];
         for (i, s) in sketch.iter_mut().enumerate() {
-            *s = mix64(h ^ SEEDS[i]) as u16;
+            *s = mix64(h ^ SEEDS[i]) as u8;
         }
         return Fingerprint {
             text_hash: h,
@@ -198,9 +198,9 @@ pub(crate) fn fingerprint(body: &[char], identity: &str) -> Fingerprint {
             }
         }
     }
-    let mut sketch = [0u16; SKETCH];
+    let mut sketch: Sketch = [0; SKETCH];
     for (s, m) in sketch.iter_mut().zip(mins.iter()) {
-        *s = *m as u16;
+        *s = *m as u8;
     }
     Fingerprint {
         text_hash: hash_str(&text),
@@ -211,12 +211,12 @@ pub(crate) fn fingerprint(body: &[char], identity: &str) -> Fingerprint {
 }
 
 /// The LSH bucket keys of a sketch, one per band.
-pub(crate) fn band_keys(sketch: &[u16; SKETCH]) -> [u32; BANDS] {
+pub(crate) fn band_keys(sketch: &Sketch) -> [u32; BANDS] {
     let mut keys = [0u32; BANDS];
     for (b, k) in keys.iter_mut().enumerate() {
         let mut v: u64 = 0;
         for r in 0..ROWS {
-            v = (v << 16) | sketch[b * ROWS + r] as u64;
+            v = (v << 8) | sketch[b * ROWS + r] as u64;
         }
         *k = key32(0x6c73_6800 + b as u64, v);
     }
@@ -224,7 +224,7 @@ pub(crate) fn band_keys(sketch: &[u16; SKETCH]) -> [u32; BANDS] {
 }
 
 /// Share of equal sketch positions: an estimate of the Jaccard similarity (±0.1).
-pub(crate) fn sketch_similarity(a: &[u16; SKETCH], b: &[u16; SKETCH]) -> f32 {
+pub(crate) fn sketch_similarity(a: &Sketch, b: &Sketch) -> f32 {
     a.iter().zip(b.iter()).filter(|(x, y)| x == y).count() as f32 / SKETCH as f32
 }
 

@@ -34,8 +34,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::record::{Level, Record};
 use state::{
-    DupEdge, In, Interner, KeyIndex, Mention, Out, PersonEdge, PidSlot, RecordFacts, F_DUPLICATE,
-    F_REMOVED, F_REPEAT, F_SHORT, LEVEL_SHIFT, NONE, NO_DAY, SKETCH,
+    DupEdge, In, Interner, KeyIndex, Mention, Out, PersonEdge, PidSlot, RecId, RecordFacts,
+    U32Table, F_DUPLICATE, F_ID_TEXT, F_REMOVED, F_REPEAT, F_SHORT, LEVEL_SHIFT, NONE, NO_CATEGORY,
+    NO_DAY, SKETCH,
 };
 
 /// The flag set on every record after the first of a matter group of one petitioner.
@@ -150,17 +151,18 @@ pub struct DuplicateGroup {
 /// The linker: the compact state of the whole archive and the operations on it.
 #[derive(Default)]
 pub struct Linker {
-    record_ids: Interner,
-    /// Current record slot of each record-id symbol.
-    rec_of_sym: Vec<u32>,
+    /// Record ids that are not 16 hex digits (see [`RecordFacts::id_lo`]).
+    id_text: Interner,
+    /// Records by id (the newest record of an id replaces older ones).
+    id_table: U32Table,
     records: Vec<RecordFacts>,
-    sketches: Vec<[u16; SKETCH]>,
+    sketches: Vec<state::Sketch>,
     dup_edges: Vec<DupEdge>,
     mentions: Vec<Mention>,
     pedges: Vec<PersonEdge>,
     pids: Vec<PidSlot>,
-    pid_by_hash: HashMap<u64, u32>,
-    next_seq: u64,
+    /// Petitioner slots by `PidSlot::hash`.
+    pid_table: U32Table,
     names: Interner,
     name_counts: Vec<u32>,
     places: Interner,
@@ -181,8 +183,9 @@ struct Shown {
     duplicate: bool,
 }
 
-/// Version of the encoded state: 2 added online accounts and presence bits for mention facts.
-const STATE_VERSION: u32 = 2;
+/// Version of the encoded state: 2 added online accounts and presence bits for mention facts; 3
+/// narrowed it (8-bit sketches, numeric record ids, no petitioner sequence numbers).
+const STATE_VERSION: u32 = 3;
 // Mention byte on disk: ID kind in the low two bits, then which optional facts follow.
 const M_ID_KIND: u8 = 0x03;
 const M_PHONE: u8 = 0x04;
@@ -242,15 +245,15 @@ impl Linker {
 
     /// Approximate heap bytes of the in-memory state (facts, strings and key indexes).
     pub fn memory_bytes(&self) -> usize {
-        self.record_ids.heap_bytes()
-            + self.rec_of_sym.capacity() * 4
+        self.id_text.heap_bytes()
+            + self.id_table.heap_bytes()
             + self.records.capacity() * std::mem::size_of::<RecordFacts>()
-            + self.sketches.capacity() * SKETCH * 2
+            + self.sketches.capacity() * SKETCH
             + self.dup_edges.capacity() * std::mem::size_of::<DupEdge>()
             + self.mentions.capacity() * std::mem::size_of::<Mention>()
             + self.pedges.capacity() * std::mem::size_of::<PersonEdge>()
             + self.pids.capacity() * std::mem::size_of::<PidSlot>()
-            + self.pid_by_hash.capacity() * 13
+            + self.pid_table.heap_bytes()
             + self.names.heap_bytes()
             + self.name_counts.capacity() * 4
             + self.places.heap_bytes()
@@ -265,13 +268,13 @@ impl Linker {
         vec![
             (
                 "record_ids",
-                self.record_ids.heap_bytes() + self.rec_of_sym.capacity() * 4,
+                self.id_text.heap_bytes() + self.id_table.heap_bytes(),
             ),
             (
                 "records",
                 self.records.capacity() * std::mem::size_of::<RecordFacts>(),
             ),
-            ("sketches", self.sketches.capacity() * SKETCH * 2),
+            ("sketches", self.sketches.capacity() * SKETCH),
             (
                 "dup_edges",
                 self.dup_edges.capacity() * std::mem::size_of::<DupEdge>(),
@@ -286,8 +289,7 @@ impl Linker {
             ),
             (
                 "pids",
-                self.pids.capacity() * std::mem::size_of::<PidSlot>()
-                    + self.pid_by_hash.capacity() * 13,
+                self.pids.capacity() * std::mem::size_of::<PidSlot>() + self.pid_table.heap_bytes(),
             ),
             (
                 "names+places+categories",
@@ -306,8 +308,65 @@ impl Linker {
     // Small accessors
     // -----------------------------------------------------------------------------------------
 
-    fn rec_id(&self, r: u32) -> &str {
-        self.record_ids.resolve(self.records[r as usize].id_sym)
+    fn rec_id(&self, r: u32) -> RecId<'_> {
+        let f = &self.records[r as usize];
+        if f.flags & F_ID_TEXT != 0 {
+            RecId::Text(self.id_text.resolve(f.id() as u32))
+        } else {
+            RecId::Hex(f.id())
+        }
+    }
+
+    /// The stored form of a record id (number or text symbol) and its hash in `id_table`, or
+    /// `None` for a text id never seen.
+    fn id_key(&self, id: &str) -> Option<(u64, bool, u64)> {
+        match state::parse_hex_id(id) {
+            Some(v) => Some((v, false, state::mix64(v))),
+            None => {
+                let sym = self.id_text.get(id)? as u64;
+                Some((sym, true, state::mix64(sym ^ 0x7465_7874)))
+            }
+        }
+    }
+
+    fn id_hash(f: &RecordFacts) -> u64 {
+        if f.flags & F_ID_TEXT != 0 {
+            state::mix64(f.id() ^ 0x7465_7874)
+        } else {
+            state::mix64(f.id())
+        }
+    }
+
+    fn has_id(&self, r: u32, v: u64, text: bool) -> bool {
+        let f = &self.records[r as usize];
+        f.id() == v && (f.flags & F_ID_TEXT != 0) == text
+    }
+
+    /// Points `id_table` at record `r` for its id.
+    fn index_id(&mut self, r: u32) {
+        let f = &self.records[r as usize];
+        let (v, text, h) = (f.id(), f.flags & F_ID_TEXT != 0, Self::id_hash(f));
+        let records = &self.records;
+        self.id_table.insert(
+            h,
+            r,
+            |x| {
+                let g = &records[x as usize];
+                g.id() == v && (g.flags & F_ID_TEXT != 0) == text
+            },
+            |x| Self::id_hash(&records[x as usize]),
+        );
+    }
+
+    /// The record's mentions: from its `first_mention` to the next record's.
+    fn mention_range(&self, r: u32) -> std::ops::Range<u32> {
+        let start = self.records[r as usize].first_mention;
+        let end = self
+            .records
+            .get(r as usize + 1)
+            .map(|g| g.first_mention)
+            .unwrap_or(self.mentions.len() as u32);
+        start..end
     }
 
     fn is_live(&self, r: u32) -> bool {
@@ -323,9 +382,9 @@ impl Linker {
     }
 
     fn record_of_id(&self, id: &str) -> Option<u32> {
-        let sym = self.record_ids.get(id)?;
-        let r = *self.rec_of_sym.get(sym as usize)?;
-        (r != NONE && self.is_live(r)).then_some(r)
+        let (v, text, h) = self.id_key(id)?;
+        let r = self.id_table.find(h, |x| self.has_id(x, v, text))?;
+        self.is_live(r).then_some(r)
     }
 
     fn sym_or_none(it: &Interner, s: Option<&str>) -> u32 {
@@ -344,7 +403,7 @@ impl Linker {
             account: x.account,
             township: f.township,
             village: f.village,
-            category: f.category,
+            category: f.category(),
         }
     }
 
@@ -366,14 +425,14 @@ impl Linker {
     }
 
     /// Sort key of a mention for anchoring: (date, record id, position on the record).
-    fn mention_key(&self, m: u32) -> (i32, &str, u32) {
+    fn mention_key(&self, m: u32) -> (i32, RecId<'_>, u32) {
         let x = &self.mentions[m as usize];
         let f = &self.records[x.record as usize];
         let day = if f.day == NO_DAY { i32::MAX } else { f.day };
         (day, self.rec_id(x.record), m - f.first_mention)
     }
 
-    fn record_key(&self, r: u32) -> (i32, &str) {
+    fn record_key(&self, r: u32) -> (i32, RecId<'_>) {
         let f = &self.records[r as usize];
         (
             if f.day == NO_DAY { i32::MAX } else { f.day },
@@ -388,7 +447,7 @@ impl Linker {
     fn dup_group_string(&self, rep: u32) -> String {
         format!(
             "D{}",
-            state::base32_60(state::hash_str(self.rec_id(rep)) ^ 0x5155_504c)
+            state::base32_60(state::hash_str(&self.rec_id(rep).to_string()) ^ 0x5155_504c)
         )
     }
 
@@ -420,7 +479,7 @@ impl Linker {
 
     fn shown(&self, r: u32) -> Shown {
         let f = &self.records[r as usize];
-        let pids = (f.first_mention..f.first_mention + f.n_mentions as u32)
+        let pids = (self.mention_range(r))
             .map(|m| {
                 let p = self.mentions[m as usize].pid;
                 (p != NONE).then(|| self.pid_string(p))
@@ -596,7 +655,6 @@ impl Linker {
                 v.shrink_to(n + n / 8);
             }
         }
-        trim(&mut self.rec_of_sym);
         trim(&mut self.records);
         trim(&mut self.sketches);
         trim(&mut self.dup_edges);
@@ -609,11 +667,10 @@ impl Linker {
 
     fn add_record(&mut self, rec: &Record, fp: &duplicate::Fingerprint) -> u32 {
         let r = self.records.len() as u32;
-        let id_sym = self.record_ids.intern(&rec.id);
-        if self.rec_of_sym.len() <= id_sym as usize {
-            self.rec_of_sym.resize(id_sym as usize + 1, NONE);
-        }
-        self.rec_of_sym[id_sym as usize] = r;
+        let (id, id_flag) = match state::parse_hex_id(&rec.id) {
+            Some(v) => (v, 0),
+            None => (self.id_text.intern(&rec.id) as u64, F_ID_TEXT),
+        };
         let mut intern_place = |s: Option<&str>| -> u32 {
             match s.map(str::trim).filter(|s| !s.is_empty()) {
                 Some(s) => {
@@ -681,9 +738,9 @@ impl Linker {
                 break;
             }
         }
-        let n_mentions = (self.mentions.len() as u32 - first_mention) as u16;
         self.records.push(RecordFacts {
-            id_sym,
+            id_lo: id as u32,
+            id_hi: (id >> 32) as u32,
             day: rec
                 .date
                 .as_deref()
@@ -691,18 +748,23 @@ impl Linker {
                 .unwrap_or(NO_DAY),
             township,
             village,
-            category,
+            cat: if category < NO_CATEGORY as u32 {
+                category as u16
+            } else {
+                NO_CATEGORY
+            },
             flags: (if fp.short { F_SHORT } else { 0 })
-                | (level_code(rec.addressee_level) << LEVEL_SHIFT),
-            n_mentions,
+                | (level_code(rec.addressee_level) << LEVEL_SHIFT)
+                | id_flag,
             first_mention,
-            text_hash: fp.text_hash,
+            text_hash: fp.text_hash as u32,
             dup_rep: r,
             dup_next: r,
             dup_edge_start: 0,
             dup_edge_count: 0,
         });
         self.sketches.push(fp.sketch);
+        self.index_id(r);
         self.live_records += 1;
         r
     }
@@ -806,7 +868,8 @@ impl Linker {
             .collect();
 
         // Older slots first: the component holding a slot's anchor keeps it.
-        old_pids.sort_unstable_by_key(|&p| (self.pids[p as usize].seq, p));
+        // Slots are numbered in creation order: the older slot is the lower number.
+        old_pids.sort_unstable();
         let mut assigned: Vec<u32> = vec![NONE; comps.len()];
         let mut claimed: HashSet<u32> = HashSet::new();
         for &p in &old_pids {
@@ -827,7 +890,7 @@ impl Linker {
                 .map(|&m| self.mentions[m as usize].pid)
                 .filter(|&p| p != NONE && !claimed.contains(&p))
                 .collect();
-            mine.sort_unstable_by_key(|&p| (self.pids[p as usize].seq, p));
+            mine.sort_unstable();
             if let Some(&p) = mine.first() {
                 assigned[c] = p;
                 claimed.insert(p);
@@ -870,6 +933,17 @@ impl Linker {
         result
     }
 
+    fn index_pid(&mut self, p: u32) {
+        let pids = &self.pids;
+        let h = pids[p as usize].hash;
+        self.pid_table.insert(
+            state::mix64(h),
+            p,
+            |_| false,
+            |x| state::mix64(pids[x as usize].hash),
+        );
+    }
+
     fn new_pid(&mut self, anchor: u32, claimed: &HashSet<u32>) -> u32 {
         let x = &self.mentions[anchor as usize];
         let pos = anchor - self.records[x.record as usize].first_mention;
@@ -886,9 +960,12 @@ impl Linker {
                     .try_into()
                     .unwrap_or([0; 8]),
             );
-            match self.pid_by_hash.get(&h) {
+            match self
+                .pid_table
+                .find(state::mix64(h), |p| self.pids[p as usize].hash == h)
+            {
                 // A retired slot with the same anchor: the same person is back (a re-ingested file).
-                Some(&p) if self.pids[p as usize].members == 0 && !claimed.contains(&p) => {
+                Some(p) if self.pids[p as usize].members == 0 && !claimed.contains(&p) => {
                     self.pids[p as usize].anchor = anchor;
                     return p;
                 }
@@ -897,12 +974,10 @@ impl Linker {
                     let p = self.pids.len() as u32;
                     self.pids.push(PidSlot {
                         hash: h,
-                        seq: self.next_seq,
                         anchor,
                         members: 0,
                     });
-                    self.next_seq += 1;
-                    self.pid_by_hash.insert(h, p);
+                    self.index_pid(p);
                     return p;
                 }
             }
@@ -958,7 +1033,7 @@ impl Linker {
                 Some(s) => Some(s.clone()),
                 None => {
                     if let std::collections::hash_map::Entry::Vacant(e) = cache.entry(c) {
-                        if let Some(t) = texts(self.rec_id(c)) {
+                        if let Some(t) = texts(&self.rec_id(c).to_string()) {
                             e.insert(self.shingles_of_archived(c, &t));
                         }
                     }
@@ -983,8 +1058,8 @@ impl Linker {
     }
 
     fn shingles_of_archived(&self, c: u32, text: &str) -> Vec<u64> {
-        let f = &self.records[c as usize];
-        let names: Vec<&str> = (f.first_mention..f.first_mention + f.n_mentions as u32)
+        let names: Vec<&str> = self
+            .mention_range(c)
             .filter_map(|m| {
                 let n = self.mentions[m as usize].name;
                 (n != NONE).then(|| self.names.resolve(n))
@@ -1065,7 +1140,7 @@ impl Linker {
                     record: r,
                     day: f.day,
                     id: self.rec_id(r),
-                    category: f.category,
+                    category: f.category(),
                     sketch: &self.sketches[r as usize],
                     short: f.flags & F_SHORT != 0,
                 }
@@ -1099,9 +1174,7 @@ impl Linker {
         changed_records.sort_unstable();
         changed_records.dedup();
         for r in changed_records {
-            let f = &self.records[r as usize];
-            let any = (f.first_mention..f.first_mention + f.n_mentions as u32)
-                .any(|m| self.mentions[m as usize].repeat);
+            let any = (self.mention_range(r)).any(|m| self.mentions[m as usize].repeat);
             let f = &mut self.records[r as usize];
             if any {
                 f.flags |= F_REPEAT;
@@ -1142,7 +1215,7 @@ impl Linker {
         }
         if f.flags & F_REPEAT != 0 {
             let mut lines = Vec::new();
-            for m in f.first_mention..f.first_mention + f.n_mentions as u32 {
+            for m in self.mention_range(r) {
                 let x = &self.mentions[m as usize];
                 if !x.repeat || x.pid == NONE {
                     continue;
@@ -1178,8 +1251,8 @@ impl Linker {
             }
             ev.insert(FLAG_REPEAT.to_string(), lines);
         }
-        if f.n_mentions > 1 {
-            let ids: Vec<String> = (f.first_mention..f.first_mention + f.n_mentions as u32)
+        if self.mention_range(r).len() > 1 {
+            let ids: Vec<String> = (self.mention_range(r))
                 .map(|m| {
                     let p = self.mentions[m as usize].pid;
                     if p == NONE {
@@ -1278,7 +1351,7 @@ impl Linker {
         if f.flags & F_REMOVED != 0 {
             return;
         }
-        for m in f.first_mention..f.first_mention + f.n_mentions as u32 {
+        for m in self.mention_range(r) {
             let x = &self.mentions[m as usize];
             if x.pid != NONE {
                 pids.insert(x.pid);
@@ -1305,9 +1378,6 @@ impl Linker {
         snaps.remove(&r);
         self.records[r as usize].flags |= F_REMOVED;
         self.live_records -= 1;
-        if self.rec_of_sym.get(f.id_sym as usize) == Some(&r) {
-            self.rec_of_sym[f.id_sym as usize] = NONE;
-        }
     }
 
     /// Removes records (a changed or deleted file's old records) and re-links what depended on
@@ -1363,7 +1433,7 @@ impl Linker {
             .iter()
             .map(|g| {
                 let recs: Vec<u32> = g.iter().map(|&i| items[i].record).collect();
-                let cat = self.records[recs[0] as usize].category;
+                let cat = self.records[recs[0] as usize].category();
                 let days: Vec<i32> = recs
                     .iter()
                     .map(|&r| self.records[r as usize].day)
@@ -1409,8 +1479,7 @@ impl Linker {
     /// The petitioner of a record (its first petitioner), with all their records: `xinfang show`.
     pub fn petitioner_of(&self, record_id: &str) -> Option<PetitionerGroup> {
         let r = self.record_of_id(record_id)?;
-        let f = &self.records[r as usize];
-        (f.first_mention..f.first_mention + f.n_mentions as u32)
+        (self.mention_range(r))
             .map(|m| self.mentions[m as usize].pid)
             .find(|&p| p != NONE)
             .map(|p| self.group_of_pid(p))
@@ -1524,7 +1593,7 @@ impl Linker {
                 for m in self.pid_members(pid).into_iter().take(200) {
                     let r = self.mentions[m as usize].record;
                     let same_matter =
-                        category != NONE && self.records[r as usize].category == category;
+                        category != NONE && self.records[r as usize].category() == category;
                     let why = if same_matter {
                         format!("same petitioner {pname}, same matter")
                     } else {
@@ -1562,7 +1631,7 @@ impl Linker {
         cands.dedup();
         for c in cands {
             let g = &self.records[c as usize];
-            if g.text_hash == fp.text_hash {
+            if g.text_hash == fp.text_hash as u32 {
                 add(c, 1.0, "same text".to_string());
                 continue;
             }
@@ -1625,8 +1694,7 @@ impl Linker {
         }
         let mut o = Out(Vec::with_capacity(self.live_records * 200 + 1024));
         o.u32(STATE_VERSION);
-        o.u64(self.next_seq);
-        state::write_interner(&mut o, &self.record_ids);
+        state::write_interner(&mut o, &self.id_text);
         state::write_interner(&mut o, &self.names);
         state::write_interner(&mut o, &self.places);
         state::write_interner(&mut o, &self.categories);
@@ -1635,18 +1703,16 @@ impl Linker {
             if rec_map[r] == NONE {
                 continue;
             }
-            o.u32(f.id_sym);
+            o.u64(f.id());
             o.i32(f.day);
             o.u32(f.township);
             o.u32(f.village);
-            o.u32(f.category);
+            o.u16(f.cat);
             o.u8(f.flags & !F_REMOVED);
-            o.u16(f.n_mentions);
-            o.u64(f.text_hash);
+            o.u16(self.mention_range(r as u32).len() as u16);
+            o.u32(f.text_hash);
             o.u32(rec_map[f.dup_rep as usize]);
-            for &s in &self.sketches[r] {
-                o.u16(s);
-            }
+            o.0.extend_from_slice(&self.sketches[r]);
             let edges: Vec<&DupEdge> = self.dup_edges
                 [f.dup_edge_start as usize..(f.dup_edge_start + f.dup_edge_count as u32) as usize]
                 .iter()
@@ -1695,7 +1761,6 @@ impl Linker {
         o.u32(self.pids.len() as u32);
         for p in &self.pids {
             o.u64(p.hash);
-            o.u64(p.seq);
             let anchor = if p.members > 0 && p.anchor != NONE {
                 men_map[p.anchor as usize]
             } else {
@@ -1718,8 +1783,7 @@ impl Linker {
             )));
         }
         let mut l = Linker {
-            next_seq: i.u64()?,
-            record_ids: state::read_interner(&mut i)?,
+            id_text: state::read_interner(&mut i)?,
             names: state::read_interner(&mut i)?,
             places: state::read_interner(&mut i)?,
             categories: state::read_interner(&mut i)?,
@@ -1730,26 +1794,26 @@ impl Linker {
         let mut first_mention = 0u32;
         l.records.reserve(n);
         l.sketches.reserve(n);
-        l.rec_of_sym = vec![NONE; l.record_ids.len()];
+        let mut counts: Vec<u16> = Vec::with_capacity(n);
         for r in 0..n as u32 {
-            let id_sym = i.u32()?;
+            let id = i.u64()?;
             let day = i.i32()?;
             let township = i.u32()?;
             let village = i.u32()?;
-            let category = i.u32()?;
+            let cat = i.u16()?;
             let flags = i.u8()?;
             let n_mentions = i.u16()?;
-            let text_hash = i.u64()?;
+            let text_hash = i.u32()?;
             let dup_rep = i.u32()?;
-            let mut sketch = [0u16; SKETCH];
+            let mut sketch: state::Sketch = [0; SKETCH];
             for s in &mut sketch {
-                *s = i.u16()?;
+                *s = i.u8()?;
             }
-            if (id_sym as usize) >= l.record_ids.len()
+            if (flags & F_ID_TEXT != 0 && id >= l.id_text.len() as u64)
                 || !sym_ok(township, &l.places)
                 || !sym_ok(village, &l.places)
-                || !sym_ok(category, &l.categories)
-                || flags >> LEVEL_SHIFT > 4
+                || (cat != NO_CATEGORY && cat as usize >= l.categories.len())
+                || (flags >> LEVEL_SHIFT) & 7 > 4
                 || (dup_rep as usize) >= n
             {
                 return Err(bad("record facts out of range"));
@@ -1765,15 +1829,14 @@ impl Linker {
                 }
                 l.dup_edges.push(DupEdge { to, sim, exact });
             }
-            l.rec_of_sym[id_sym as usize] = r;
             l.records.push(RecordFacts {
-                id_sym,
+                id_lo: id as u32,
+                id_hi: (id >> 32) as u32,
                 day,
                 township,
                 village,
-                category,
+                cat,
                 flags: flags & !F_REMOVED,
-                n_mentions,
                 first_mention,
                 text_hash,
                 dup_rep,
@@ -1782,6 +1845,8 @@ impl Linker {
                 dup_edge_count: ne,
             });
             l.sketches.push(sketch);
+            l.index_id(r);
+            counts.push(n_mentions);
             first_mention += n_mentions as u32;
         }
         let nm = i.count(20)?;
@@ -1793,7 +1858,7 @@ impl Linker {
         for m in 0..nm as u32 {
             while owner < n as u32 {
                 let f = &l.records[owner as usize];
-                if m < f.first_mention + f.n_mentions as u32 {
+                if m < f.first_mention + counts[owner as usize] as u32 {
                     break;
                 }
                 owner += 1;
@@ -1840,19 +1905,17 @@ impl Linker {
         let np = i.count(24)?;
         for _ in 0..np {
             let hash = i.u64()?;
-            let seq = i.u64()?;
             let anchor = i.u32()?;
             let members = i.u32()?;
             if anchor != NONE && anchor as usize >= nm {
                 return Err(bad("petitioner anchor out of range"));
             }
-            l.pid_by_hash.insert(hash, l.pids.len() as u32);
             l.pids.push(PidSlot {
                 hash,
-                seq,
                 anchor,
                 members,
             });
+            l.index_pid(l.pids.len() as u32 - 1);
         }
         for m in &l.mentions {
             if m.pid != NONE && m.pid as usize >= np {

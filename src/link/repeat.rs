@@ -15,7 +15,7 @@
 //! sketch), for the records of one petitioner cluster.
 
 use super::duplicate::sketch_similarity;
-use super::state::{NO_DAY, SKETCH};
+use super::state::{RecId, Sketch, NO_DAY};
 
 /// Estimated text similarity from which two records of one person are the same matter whatever
 /// their categories.
@@ -25,10 +25,10 @@ pub(crate) const MATTER_SIMILARITY: f32 = 0.34;
 pub(crate) struct MatterItem<'a> {
     pub record: u32,
     pub day: i32,
-    pub id: &'a str,
+    pub id: RecId<'a>,
     /// Primary category symbol or `u32::MAX`.
     pub category: u32,
-    pub sketch: &'a [u16; SKETCH],
+    pub sketch: &'a Sketch,
     /// Short bodies carry no comparable sketch.
     pub short: bool,
 }
@@ -46,7 +46,7 @@ pub(crate) fn matter_groups(items: &mut [MatterItem]) -> Vec<Vec<usize>> {
     items.sort_by(|a, b| {
         let da = if a.day == NO_DAY { i32::MAX } else { a.day };
         let db = if b.day == NO_DAY { i32::MAX } else { b.day };
-        da.cmp(&db).then_with(|| a.id.cmp(b.id))
+        da.cmp(&db).then_with(|| a.id.cmp(&b.id))
     });
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for i in 0..items.len() {
@@ -67,13 +67,13 @@ mod tests {
 
     #[test]
     fn groups_by_category_in_time_order() {
-        let s = [0u16; SKETCH];
-        let t = [1u16; SKETCH];
+        let s: Sketch = [0; super::super::state::SKETCH];
+        let t: Sketch = [1; super::super::state::SKETCH];
         let mut items = vec![
             MatterItem {
                 record: 0,
                 day: 30,
-                id: "c",
+                id: RecId::Text("c"),
                 category: 1,
                 sketch: &s,
                 short: false,
@@ -81,7 +81,7 @@ mod tests {
             MatterItem {
                 record: 1,
                 day: 10,
-                id: "a",
+                id: RecId::Text("a"),
                 category: 1,
                 sketch: &t,
                 short: false,
@@ -89,7 +89,7 @@ mod tests {
             MatterItem {
                 record: 2,
                 day: 20,
-                id: "b",
+                id: RecId::Text("b"),
                 category: 2,
                 sketch: &t,
                 short: false,
@@ -97,7 +97,7 @@ mod tests {
             MatterItem {
                 record: 3,
                 day: 40,
-                id: "d",
+                id: RecId::Text("d"),
                 category: 3,
                 sketch: &s,
                 short: true,

@@ -15,7 +15,6 @@
 //! Where its data comes from: [`super::Linker::link_batch`] fills it from extracted
 //! [`crate::record::Record`]s; the key indexes are not stored but rebuilt from the facts on open.
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -28,6 +27,9 @@ pub(crate) const NONE: u32 = u32::MAX;
 pub(crate) const NO_DAY: i32 = i32::MIN;
 /// Number of MinHash values kept per record.
 pub(crate) const SKETCH: usize = 24;
+/// A record's MinHash sketch: the low 8 bits of each of the [`SKETCH`] minima (b-bit MinHash: two
+/// unrelated values agree with probability 1/256, which moves no similarity decision at 24 values).
+pub(crate) type Sketch = [u8; SKETCH];
 
 /// Record flag bits.
 pub(crate) const F_REMOVED: u8 = 1;
@@ -35,8 +37,12 @@ pub(crate) const F_REPEAT: u8 = 2;
 pub(crate) const F_DUPLICATE: u8 = 4;
 /// The body was too short for shingling; the sketch encodes the record's identity hash instead.
 pub(crate) const F_SHORT: u8 = 8;
-/// Position of the addressee level code in `RecordFacts::flags`.
+/// Position of the addressee level code (3 bits) in `RecordFacts::flags`.
 pub(crate) const LEVEL_SHIFT: u8 = 4;
+/// The record id is not 16 hex digits: `RecordFacts::id` is a symbol of the id interner.
+pub(crate) const F_ID_TEXT: u8 = 0x80;
+/// "No category" in `RecordFacts::category`.
+pub(crate) const NO_CATEGORY: u16 = u16::MAX;
 
 const MAGIC: &[u8; 8] = b"XFLINK01";
 
@@ -81,15 +87,15 @@ pub(crate) fn key32(tag: u64, v: u64) -> u32 {
 // ---------------------------------------------------------------------------------------------
 
 /// Strings stored once in an arena; a symbol is the string's index. Used for names, places and
-/// categories (with a use count, which gives the term frequencies) and for record ids.
+/// categories (with a use count, which gives the term frequencies) and for record ids that are not
+/// 16 hex digits.
 #[derive(Default)]
 pub(crate) struct Interner {
     arena: String,
     /// Start offset of every symbol; the end is the next start (or the arena end).
     starts: Vec<u32>,
-    by_hash: HashMap<u64, u32>,
-    /// Symbols whose hash collided with an earlier, different string (practically never used).
-    collided: HashMap<String, u32>,
+    /// Symbols by the hash of their string (hash collisions are told apart by the strings).
+    table: U32Table,
 }
 
 impl Interner {
@@ -98,25 +104,11 @@ impl Interner {
     }
 
     pub(crate) fn resolve(&self, sym: u32) -> &str {
-        let i = sym as usize;
-        if i >= self.starts.len() {
-            return "";
-        }
-        let start = self.starts[i] as usize;
-        let end = self
-            .starts
-            .get(i + 1)
-            .map(|&e| e as usize)
-            .unwrap_or(self.arena.len());
-        &self.arena[start..end]
+        resolve_in(&self.arena, &self.starts, sym)
     }
 
     pub(crate) fn get(&self, s: &str) -> Option<u32> {
-        match self.by_hash.get(&hash_str(s)) {
-            Some(&sym) if self.resolve(sym) == s => Some(sym),
-            Some(_) => self.collided.get(s).copied(),
-            None => None,
-        }
+        self.table.find(hash_str(s), |sym| self.resolve(sym) == s)
     }
 
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
@@ -126,25 +118,192 @@ impl Interner {
         let sym = self.starts.len() as u32;
         self.starts.push(self.arena.len() as u32);
         self.arena.push_str(s);
-        let h = hash_str(s);
-        match self.by_hash.entry(h) {
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(s.to_string(), sym);
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(sym);
-            }
-        }
+        self.index(sym);
         sym
     }
 
+    fn index(&mut self, sym: u32) {
+        let Interner {
+            arena,
+            starts,
+            table,
+        } = self;
+        let resolve = |x: u32| resolve_in(arena, starts, x);
+        table.insert(
+            hash_str(resolve(sym)),
+            sym,
+            |_| false,
+            |x| hash_str(resolve(x)),
+        );
+    }
+
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.arena.capacity()
-            + self.starts.capacity() * 4
-            + self.by_hash.capacity() * 13
-            + self.collided.len() * 48
+        self.arena.capacity() + self.starts.capacity() * 4 + self.table.heap_bytes()
     }
 }
+
+fn resolve_in<'a>(arena: &'a str, starts: &[u32], sym: u32) -> &'a str {
+    let i = sym as usize;
+    if i >= starts.len() {
+        return "";
+    }
+    let start = starts[i] as usize;
+    let end = starts
+        .get(i + 1)
+        .map(|&e| e as usize)
+        .unwrap_or(arena.len());
+    &arena[start..end]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open-addressing table of u32 values
+// ---------------------------------------------------------------------------------------------
+
+/// A hash table of `u32` values (record, symbol or slot numbers) whose keys live elsewhere: the
+/// caller gives a value's 64-bit hash and a predicate telling whether a stored value has the key
+/// looked for. Linear probing, at most 3/4 full: about 6 bytes an entry where a `HashMap<u64, u32>`
+/// takes 13 bytes a slot at up to twice the entries.
+#[derive(Default)]
+pub(crate) struct U32Table {
+    slots: Vec<u32>,
+    len: usize,
+}
+
+impl U32Table {
+    #[inline]
+    fn home(h: u64, n: usize) -> usize {
+        ((h as u128 * n as u128) >> 64) as usize
+    }
+
+    pub(crate) fn find(&self, h: u64, is_key: impl Fn(u32) -> bool) -> Option<u32> {
+        let n = self.slots.len();
+        if n == 0 {
+            return None;
+        }
+        let mut i = Self::home(h, n);
+        loop {
+            let v = self.slots[i];
+            if v == NONE {
+                return None;
+            }
+            if is_key(v) {
+                return Some(v);
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
+    /// Stores `v` under hash `h`, in place of the value `is_key` accepts when there is one.
+    /// `hash_of` gives the hash of any stored value (to grow the table).
+    pub(crate) fn insert(
+        &mut self,
+        h: u64,
+        v: u32,
+        is_key: impl Fn(u32) -> bool,
+        hash_of: impl Fn(u32) -> u64,
+    ) {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            let size = (self.len + 1) * 7 / 4 + 16;
+            let old = std::mem::replace(&mut self.slots, vec![NONE; size]);
+            self.len = 0;
+            for x in old.into_iter().filter(|&x| x != NONE) {
+                self.put(hash_of(x), x, |_| false);
+            }
+        }
+        self.put(h, v, is_key);
+    }
+
+    fn put(&mut self, h: u64, v: u32, is_key: impl Fn(u32) -> bool) {
+        let n = self.slots.len();
+        let mut i = Self::home(h, n);
+        loop {
+            let x = self.slots[i];
+            if x == NONE {
+                self.slots[i] = v;
+                self.len += 1;
+                return;
+            }
+            if is_key(x) {
+                self.slots[i] = v;
+                return;
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * 4
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Record ids
+// ---------------------------------------------------------------------------------------------
+
+/// A record id as stored: 16 lower-case hex digits (what `engine::record_id` makes) as their
+/// number, any other id as a symbol of the linker's id interner. Ordered as the strings are.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RecId<'a> {
+    Hex(u64),
+    Text(&'a str),
+}
+
+/// The number behind a 16-digit lower-case hex id (the only form that round-trips exactly).
+pub(crate) fn parse_hex_id(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() != 16 || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    u64::from_str_radix(s, 16).ok()
+}
+
+fn hex16(v: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (i, c) in out.iter_mut().enumerate() {
+        *c = b"0123456789abcdef"[((v >> (60 - 4 * i)) & 15) as usize];
+    }
+    out
+}
+
+impl std::fmt::Display for RecId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecId::Hex(v) => write!(f, "{v:016x}"),
+            RecId::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Ord for RecId<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (RecId::Hex(a), RecId::Hex(b)) => a.cmp(b),
+            (RecId::Text(a), RecId::Text(b)) => a.cmp(b),
+            (RecId::Hex(a), RecId::Text(b)) => hex16(*a)[..].cmp(b.as_bytes()),
+            (RecId::Text(a), RecId::Hex(b)) => a.as_bytes().cmp(&hex16(*b)[..]),
+        }
+    }
+}
+
+impl PartialOrd for RecId<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for RecId<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for RecId<'_> {}
 
 // ---------------------------------------------------------------------------------------------
 // Key index
@@ -153,8 +312,9 @@ impl Interner {
 /// A multimap from 32-bit keys to 32-bit values (mention or record numbers), with no per-entry
 /// allocation. The base is bucketed on the key's top bits (a directory of offsets, 2^16 buckets or
 /// more, about eight entries a bucket); inside a bucket it stores the key's low 16 bits (`u16`) and
-/// the value (`u32`): 6 bytes an entry instead of 8 for a sorted `key << 32 | value` word. A
-/// *keyless* index stores values only (4 bytes an entry) and asks the caller to confirm each
+/// the value (3 bytes below 2^24, 4 above): 5 bytes an entry instead of 8 for a sorted
+/// `key << 32 | value` word. A *keyless* index stores values only (3 bytes an entry) and asks the
+/// caller to confirm each
 /// candidate's key — for the LSH bands, whose keys are recomputed from the record's sketch.
 /// New entries go to a small sorted tail of `u64` words that is merged into the base when it grows,
 /// so a batch costs O(batch · log n) plus an occasional linear rebuild of the base.
@@ -166,7 +326,12 @@ pub(crate) struct KeyIndex {
     dir: Vec<u32>,
     /// Low 16 bits of each entry's key (empty for a keyless index).
     lo: Vec<u16>,
-    vals: Vec<u32>,
+    /// Each entry's value in three parts: bits 0–15, bits 16–23, and bits 24–31 (the last empty
+    /// while every value is below 2^24, i.e. up to 16 million records or mentions): 3 bytes a
+    /// value instead of 4.
+    vals_lo: Vec<u16>,
+    vals_mid: Vec<u8>,
+    vals_top: Vec<u8>,
     tail: Vec<u64>,
     keyless: bool,
 }
@@ -215,17 +380,33 @@ impl KeyIndex {
         } else {
             v.iter().map(|&x| (x >> 32) as u16).collect()
         };
-        self.vals = v.iter().map(|&x| x as u32).collect();
+        self.vals_lo = v.iter().map(|&x| x as u16).collect();
+        self.vals_mid = v.iter().map(|&x| (x >> 16) as u8).collect();
+        self.vals_top = if v.iter().any(|&x| x as u32 >= 1 << 24) {
+            v.iter().map(|&x| (x >> 24) as u8).collect()
+        } else {
+            Vec::new()
+        };
         self.bits = bits;
         self.dir = dir;
     }
 
+    #[inline]
+    fn val(&self, i: usize) -> u32 {
+        let top = self.vals_top.get(i).copied().unwrap_or(0) as u32;
+        (top << 24) | ((self.vals_mid[i] as u32) << 16) | self.vals_lo[i] as u32
+    }
+
+    fn base_len(&self) -> usize {
+        self.vals_lo.len()
+    }
+
     fn base_words(&self) -> Vec<u64> {
-        let mut out = Vec::with_capacity(self.vals.len());
+        let mut out = Vec::with_capacity(self.base_len());
         for b in 0..self.dir.len().saturating_sub(1) {
             for i in self.dir[b] as usize..self.dir[b + 1] as usize {
                 let key = ((b as u32) << (32 - self.bits)) | self.lo[i] as u32;
-                out.push(((key as u64) << 32) | self.vals[i] as u64);
+                out.push(((key as u64) << 32) | self.val(i) as u64);
             }
         }
         out
@@ -235,7 +416,7 @@ impl KeyIndex {
     /// [`KeyIndex::extend`]; a keyless one cannot (its base has no keys) and is rebuilt by its owner
     /// from recomputed keys when this says so.
     pub(crate) fn wants_merge(&self) -> bool {
-        self.tail.len() > 4096 && self.tail.len() * 8 > self.vals.len()
+        self.tail.len() > 4096 && self.tail.len() * 8 > self.base_len()
     }
 
     /// Adds entries (a batch's worth); keeps both parts sorted.
@@ -287,7 +468,7 @@ impl KeyIndex {
         let (mut i, mut j) = (tb, bb);
         while taken < cap && (i > ta || j > ba) {
             let vt = (i > ta).then(|| self.tail[i - 1] as u32);
-            let vb = (j > ba).then(|| self.vals[j - 1]);
+            let vb = (j > ba).then(|| self.val(j - 1));
             let (v, from_base) = match (vt, vb) {
                 (Some(t), Some(b)) if t >= b => {
                     i -= 1;
@@ -316,7 +497,9 @@ impl KeyIndex {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.dir.capacity() * 4
             + self.lo.capacity() * 2
-            + self.vals.capacity() * 4
+            + self.vals_lo.capacity() * 2
+            + self.vals_mid.capacity()
+            + self.vals_top.capacity()
             + self.tail.capacity() * 8
     }
 }
@@ -328,21 +511,24 @@ impl KeyIndex {
 /// What is remembered of one record (letter or ledger row).
 #[derive(Clone, Debug)]
 pub(crate) struct RecordFacts {
-    /// Symbol of the record id in `Linker::record_ids`.
-    pub id_sym: u32,
+    /// The record id: its number when it is 16 hex digits, else (with [`F_ID_TEXT`]) its symbol in
+    /// `Linker::id_text`. Two halves keep the struct 4-byte aligned (44 bytes, not 48).
+    pub id_lo: u32,
+    pub id_hi: u32,
     /// Days since 1970-01-01 of the letter's date, or [`NO_DAY`].
     pub day: i32,
     pub township: u32,
     pub village: u32,
-    /// Primary category symbol.
-    pub category: u32,
-    /// `F_*` bits in the low nibble; the addressee level above [`LEVEL_SHIFT`] (0 unknown, 1 county,
-    /// 2 city, 3 province, 4 national), sharing the byte to keep the facts at 48 bytes.
+    /// Primary category symbol, or [`NO_CATEGORY`] (also for the rare symbol beyond `u16`).
+    pub cat: u16,
+    /// `F_*` bits in the low nibble; the addressee level in the next three bits (0 unknown, 1 county,
+    /// 2 city, 3 province, 4 national); [`F_ID_TEXT`] on top.
     pub flags: u8,
-    pub n_mentions: u16,
+    /// The record's mentions run from here to the next record's `first_mention`.
     pub first_mention: u32,
-    /// Hash of the normalised body (exact duplicates).
-    pub text_hash: u64,
+    /// Hash of the normalised body, 32 bits: it is only compared between LSH candidates (exact
+    /// duplicates), where a chance equality is a 2^-32 event.
+    pub text_hash: u32,
     /// Earliest record of this record's duplicate group (itself when alone or earliest).
     pub dup_rep: u32,
     /// Next record in the duplicate group (circular; itself when alone).
@@ -355,7 +541,20 @@ pub(crate) struct RecordFacts {
 impl RecordFacts {
     /// The addressee level code (0 unknown … 4 national).
     pub(crate) fn level(&self) -> u8 {
-        self.flags >> LEVEL_SHIFT
+        (self.flags >> LEVEL_SHIFT) & 7
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        ((self.id_hi as u64) << 32) | self.id_lo as u64
+    }
+
+    /// Primary category symbol or [`NONE`].
+    pub(crate) fn category(&self) -> u32 {
+        if self.cat == NO_CATEGORY {
+            NONE
+        } else {
+            self.cat as u32
+        }
     }
 }
 
@@ -406,9 +605,8 @@ pub(crate) struct PersonEdge {
 /// A petitioner id slot: the stable hash behind `petitioner_id` and the cluster's anchor.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PidSlot {
+    /// Slots are numbered in creation order: on a merge the older (lower) slot survives.
     pub hash: u64,
-    /// Creation order: on a merge the older slot survives.
-    pub seq: u64,
     /// The mention the id was derived from (or that now stands for the cluster).
     pub anchor: u32,
     /// Live members.
@@ -534,13 +732,7 @@ pub(crate) fn read_interner(i: &mut In) -> Result<Interner, LinkError> {
         }
     }
     for sym in 0..n as u32 {
-        let h = hash_str(it.resolve(sym));
-        if let std::collections::hash_map::Entry::Vacant(e) = it.by_hash.entry(h) {
-            e.insert(sym);
-        } else {
-            let s = it.resolve(sym).to_string();
-            it.collided.insert(s, sym);
-        }
+        it.index(sym);
     }
     Ok(it)
 }
@@ -683,6 +875,19 @@ mod tests {
         out.clear();
         ix.get(b, 2, &mut out, |_| false, |_| unreachable!());
         assert_eq!(out, vec![5099, 5098]);
+    }
+
+    #[test]
+    fn key_index_keeps_values_beyond_24_bits() {
+        let big = (1u32 << 24) + 7;
+        let mut ix = KeyIndex::from_unsorted(vec![(5u64 << 32) | 3, (5u64 << 32) | big as u64]);
+        let mut out = Vec::new();
+        ix.get(5, 10, &mut out, |_| false, |_| unreachable!());
+        assert_eq!(out, vec![big, 3]);
+        ix.extend((0..5000u64).map(|v| (6u64 << 32) | v));
+        out.clear();
+        ix.get(5, 10, &mut out, |_| false, |_| unreachable!());
+        assert_eq!(out, vec![big, 3]);
     }
 
     #[test]

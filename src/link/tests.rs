@@ -1322,8 +1322,9 @@ pub(crate) fn synthetic(n_records: usize, seed: u64) -> (Vec<Record>, Vec<u64>, 
         let show_id = per.id.is_some() && rnd(10) < 6;
         let show_phone = per.phone.is_some() && rnd(10) < 7;
         let show_village = rnd(10) < 8;
+        // Ids as the engine makes them (16 hex digits of a hash), which the linker stores as numbers.
         let mut r = rec(
-            &format!("r{i:07}"),
+            &format!("{:016x}", state::mix64(i as u64 ^ 0x5eed)),
             &format!(
                 "20{:02}-{:02}-{:02}",
                 18 + (i * 6 / n_records),
