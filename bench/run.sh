@@ -33,7 +33,7 @@ for n in "${sizes[@]}"; do
   note "{\"size\": $n, \"floor\": $(cargo run --release --quiet --example floor -- "$archive" "$floor")}"
   rm -rf "$floor"
   # Quality at scale: linking and duplicates against the generator's truth.
-  note "{\"size\": $n, \"quality\": $(cargo run --release --quiet -- "$archive/truth.jsonl" "$index")}"
+  note "{\"size\": $n, \"quality\": $($bin evaluate "$archive/truth.jsonl" --prefix "$archive/" --index "$index" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); [d.pop(k) for k in ("misses", "missing", "values")]; print(json.dumps(d))')}"
   # Search latency on the warm index.
   cargo run --release --quiet --example search_bench -- "$index" 5 | while read -r line; do
     note "{\"size\": $n, \"search\": $line}"

@@ -349,22 +349,33 @@ impl Report {
     /// The report as the text tables of the README.
     pub fn to_table(&self) -> String {
         let mut s = format!(
-            "records: {} in truth, {} missing\n\nfield              all              clean            ocr\n",
+            "records: {} in truth, {} missing\n\n{:16} {:>17} {:>17} {:>17}\n",
             self.truth_records,
-            self.missing.len()
+            self.missing.len(),
+            "record exact",
+            "all",
+            "clean",
+            "ocr"
         );
+        let cell = |rate: f64, n: usize| match n {
+            0 => format!(" {:>17}", "-"),
+            n => format!(" {:>7.1}% ({n:>6})", 100.0 * rate),
+        };
         for (field, counts) in &self.fields {
             s.push_str(&format!("{field:16}"));
             for c in counts {
-                s.push_str(&format!(" {:6.1}% ({:>4}) ", 100.0 * c.rate(), c.total));
+                s.push_str(&cell(c.rate(), c.total));
             }
             s.push('\n');
         }
-        s.push_str("\nvalue by value (F1)   all              clean            ocr\n");
+        s.push_str(&format!(
+            "\n{:16} {:>17} {:>17} {:>17}\n",
+            "value F1", "all", "clean", "ocr"
+        ));
         for (field, counts) in &self.values {
             s.push_str(&format!("{field:16}"));
             for c in counts {
-                s.push_str(&format!(" {:6.1}% ({:>4}) ", 100.0 * c.f1(), c.truth));
+                s.push_str(&cell(c.f1(), c.truth));
             }
             s.push('\n');
         }
