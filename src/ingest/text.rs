@@ -272,6 +272,15 @@ const RADICAL_SUPPLEMENT: &[(char, char)] = &[
     ('⻳', '龟'),
 ];
 
+/// The unified ideograph of a CJK Radicals Supplement code point (U+2E80–2EFF), if it has one.
+/// Shared with the PDF reader, whose producers emit the same forms.
+pub(crate) fn radical_supplement(c: char) -> Option<char> {
+    RADICAL_SUPPLEMENT
+        .binary_search_by(|&(k, _)| k.cmp(&c))
+        .ok()
+        .map(|i| RADICAL_SUPPLEMENT[i].1)
+}
+
 /// Fold one character: full-width ASCII letters/digits → ASCII, Kangxi radicals and CJK
 /// compatibility ideographs → NFKC, radicals supplement → table. Everything else unchanged.
 fn fold_char(c: char, out: &mut String) {
@@ -281,10 +290,7 @@ fn fold_char(c: char, out: &mut String) {
             out.push(char::from_u32(u - 0xFEE0).unwrap_or(c))
         }
         0x2F00..=0x2FDF | 0xF900..=0xFAFF | 0x2F800..=0x2FA1F => out.extend(c.to_string().nfkc()),
-        0x2E80..=0x2EFF => match RADICAL_SUPPLEMENT.binary_search_by(|&(k, _)| k.cmp(&c)) {
-            Ok(i) => out.push(RADICAL_SUPPLEMENT[i].1),
-            Err(_) => out.push(c),
-        },
+        0x2E80..=0x2EFF => out.push(radical_supplement(c).unwrap_or(c)),
         _ => out.push(c),
     }
 }

@@ -3,7 +3,7 @@
 //! * Radical code points: some producers map ordinary characters to Kangxi Radicals
 //!   (U+2F00–2FDF, `⽂` for 文) or CJK Radicals Supplement (U+2E80–2EFF, `⻓` for 长). Those are
 //!   folded to the unified ideographs: Kangxi by NFKC of those characters only, the supplement by
-//!   a table (NFKC leaves it alone). The rest of the text is never NFKC'd: that would turn
+//!   the table shared with the text reader (NFKC leaves it alone). The rest of the text is never NFKC'd: that would turn
 //!   full-width Chinese punctuation into ASCII.
 //! * Real text or not: a text layer of private-use, control or replacement characters, unmapped
 //!   glyphs, Latin-1 mojibake (`Ã¤`) or characters implausible in Chinese documents is reported
@@ -12,103 +12,6 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::PageQuality;
-
-/// CJK Radicals Supplement → unified ideograph (Unicode's EquivalentUnifiedIdeograph data, the
-/// forms producers are seen to use, mostly simplified-Chinese component forms).
-const RADICALS_SUPPLEMENT: &[(char, char)] = &[
-    ('⺁', '厂'),
-    ('⺅', '亻'),
-    ('⺆', '冂'),
-    ('⺇', '几'),
-    ('⺉', '刂'),
-    ('⺊', '卜'),
-    ('⺌', '小'),
-    ('⺍', '小'),
-    ('⺎', '兀'),
-    ('⺐', '尢'),
-    ('⺒', '巳'),
-    ('⺓', '幺'),
-    ('⺖', '忄'),
-    ('⺗', '心'),
-    ('⺘', '扌'),
-    ('⺙', '攵'),
-    ('⺛', '旡'),
-    ('⺜', '日'),
-    ('⺝', '月'),
-    ('⺟', '母'),
-    ('⺠', '民'),
-    ('⺡', '氵'),
-    ('⺢', '氺'),
-    ('⺣', '灬'),
-    ('⺤', '爫'),
-    ('⺥', '爫'),
-    ('⺦', '丬'),
-    ('⺧', '牛'),
-    ('⺨', '犭'),
-    ('⺩', '王'),
-    ('⺪', '疋'),
-    ('⺫', '目'),
-    ('⺬', '示'),
-    ('⺭', '礻'),
-    ('⺮', '竹'),
-    ('⺯', '糸'),
-    ('⺰', '纟'),
-    ('⺲', '罒'),
-    ('⺳', '网'),
-    ('⺶', '羊'),
-    ('⺷', '羊'),
-    ('⺹', '耂'),
-    ('⺺', '肀'),
-    ('⺻', '聿'),
-    ('⺼', '肉'),
-    ('⺽', '臼'),
-    ('⺾', '艹'),
-    ('⺿', '艹'),
-    ('⻀', '艹'),
-    ('⻁', '虎'),
-    ('⻂', '衤'),
-    ('⻃', '覀'),
-    ('⻄', '西'),
-    ('⻅', '见'),
-    ('⻆', '角'),
-    ('⻈', '讠'),
-    ('⻉', '贝'),
-    ('⻊', '足'),
-    ('⻋', '车'),
-    ('⻌', '辶'),
-    ('⻍', '辶'),
-    ('⻎', '辶'),
-    ('⻏', '阝'),
-    ('⻐', '钅'),
-    ('⻑', '長'),
-    ('⻒', '镸'),
-    ('⻓', '长'),
-    ('⻔', '门'),
-    ('⻕', '阜'),
-    ('⻖', '阝'),
-    ('⻗', '雨'),
-    ('⻘', '青'),
-    ('⻙', '韦'),
-    ('⻚', '页'),
-    ('⻛', '风'),
-    ('⻜', '飞'),
-    ('⻝', '食'),
-    ('⻟', '飠'),
-    ('⻠', '饣'),
-    ('⻢', '马'),
-    ('⻣', '骨'),
-    ('⻤', '鬼'),
-    ('⻥', '鱼'),
-    ('⻦', '鸟'),
-    ('⻧', '卤'),
-    ('⻨', '麦'),
-    ('⻩', '黄'),
-    ('⻪', '黾'),
-    ('⻬', '齐'),
-    ('⻮', '齿'),
-    ('⻰', '龙'),
-    ('⻳', '龟'),
-];
 
 /// Folds radical code points to unified ideographs; returns the text unchanged (no copy) when
 /// there are none.
@@ -120,12 +23,7 @@ pub(crate) fn fold_radicals(text: String) -> String {
     for c in text.chars() {
         match c as u32 {
             0x2F00..=0x2FDF => out.extend(std::iter::once(c).nfkc()),
-            0x2E80..=0x2EFF => out.push(
-                RADICALS_SUPPLEMENT
-                    .iter()
-                    .find(|(r, _)| *r == c)
-                    .map_or(c, |(_, u)| *u),
-            ),
+            0x2E80..=0x2EFF => out.push(crate::ingest::text::radical_supplement(c).unwrap_or(c)),
             _ => out.push(c),
         }
     }
