@@ -145,9 +145,11 @@ pub struct Report {
     pub misses: Vec<String>,
 }
 
-type Key = (String, Option<String>, Option<u64>);
+/// What matches a record to a truth line: path, sheet, row.
+pub type Key = (String, Option<String>, Option<u64>);
 
-fn truth_key(t: &Value) -> Key {
+/// The key of a truth line.
+pub fn truth_key(t: &Value) -> Key {
     (
         t["path"].as_str().unwrap_or_default().to_string(),
         t["sheet"].as_str().map(str::to_string),
@@ -155,7 +157,8 @@ fn truth_key(t: &Value) -> Key {
     )
 }
 
-fn record_key(r: &Record) -> Key {
+/// The key of a record.
+pub fn record_key(r: &Record) -> Key {
     (
         r.source.path.clone(),
         r.source.sheet.clone(),

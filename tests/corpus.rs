@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use xinfang::config::Config;
 use xinfang::engine::Engine;
+use xinfang::eval::{record_key, truth_key, Key};
 use xinfang::pipeline::{ingest, IngestOptions, IngestSummary, Quiet};
 use xinfang::record::Record;
 use xinfang::search::{search, Filters, SearchRequest};
@@ -51,30 +52,7 @@ fn corpus() -> &'static Ingested {
 }
 
 fn truth() -> Vec<Value> {
-    std::fs::read_to_string("corpus/truth.jsonl")
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-type Key = (String, Option<String>, Option<u64>);
-
-fn truth_key(t: &Value) -> Key {
-    (
-        t["path"].as_str().unwrap().to_string(),
-        t["sheet"].as_str().map(str::to_string),
-        t["row"].as_u64(),
-    )
-}
-
-fn record_key(r: &Record) -> Key {
-    (
-        r.source.path.clone(),
-        r.source.sheet.clone(),
-        r.source.row.map(u64::from),
-    )
+    xinfang::eval::read_truth(Path::new("corpus/truth.jsonl")).unwrap()
 }
 
 fn report() -> &'static xinfang::eval::Report {
