@@ -26,8 +26,9 @@ fn valid_province(code: u32) -> bool {
     matches!(code, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82)
 }
 
-/// The ISO 7064 MOD 11-2 check character for the first 17 digits.
-pub(crate) fn check_char(first17: &[u8]) -> Option<char> {
+/// The ISO 7064 MOD 11-2 check character (GB 11643-1999) for the first 17 digits; `None` when
+/// they are not 17 ASCII digits. The one implementation every module uses.
+pub fn check_char(first17: &[u8]) -> Option<char> {
     if first17.len() != 17 {
         return None;
     }

@@ -26,7 +26,7 @@ mod place;
 mod title;
 
 pub use date::{excel_serial_to_date, parse_date};
-pub use id_number::validate_id;
+pub use id_number::{check_char as id_check_char, validate_id};
 pub use names::is_person_name;
 pub use place::{Gazetteer, Township};
 

@@ -36,7 +36,7 @@ mod plan;
 mod pools;
 
 pub use gazetteer::{GenGazetteer, Township};
-pub use people::{id_check_char, id_is_valid};
+pub use people::id_is_valid;
 pub use pools::{distinct_templates, PoolError, Pools, CATEGORIES};
 
 use crate::record::{IdStatus, Level};

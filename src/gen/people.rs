@@ -10,6 +10,7 @@
 //! county codes only so that validators accept them), or give two different persons the same
 //! ID number or phone.
 
+use crate::extract::id_check_char;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -422,23 +423,11 @@ pub fn random_name<R: Rng + ?Sized>(rng: &mut R, male: bool) -> String {
     format!("{surname}{given}")
 }
 
-/// GB 11643-1999 check character (ISO 7064 MOD 11-2) of the first 17 digits.
-pub fn id_check_char(first17: &str) -> Option<char> {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    if first17.len() != 17 {
-        return None;
-    }
-    let mut sum = 0;
-    for (ch, w) in first17.chars().zip(W) {
-        sum += ch.to_digit(10)? * w;
-    }
-    Some(C[(sum % 11) as usize])
-}
-
 /// Whether an 18-character ID number has a correct check character.
 pub fn id_is_valid(id: &str) -> bool {
-    id.len() == 18 && id.is_char_boundary(17) && id_check_char(&id[..17]) == id[17..].chars().next()
+    id.len() == 18
+        && id.is_char_boundary(17)
+        && id_check_char(&id.as_bytes()[..17]) == id[17..].chars().next()
 }
 
 /// Civil date from days since 1970-01-01 (proleptic Gregorian).
@@ -491,7 +480,7 @@ pub fn person(seed: u64, p: u64) -> Person {
         "{region}{:04}{:02}{:02}{sequence:03}",
         birth.0, birth.1, birth.2
     );
-    let check = id_check_char(&first17).unwrap_or('0');
+    let check = id_check_char(first17.as_bytes()).unwrap_or('0');
     let id18 = format!("{first17}{check}");
     let roll: f64 = rng.random();
     let (id_form, id_written) = if birth.0 < 1985 && roll < 0.025 {

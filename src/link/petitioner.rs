@@ -127,10 +127,12 @@ pub(crate) fn pack_id(raw: &str, status: Option<IdStatus>) -> ([u8; 9], u8) {
         let mut wide = chars[..6].to_vec();
         wide.extend_from_slice(&[1, 9]);
         wide.extend_from_slice(&chars[6..15]);
-        const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        const CHECK: [u8; 11] = [1, 0, 10, 9, 8, 7, 6, 5, 4, 3, 2];
-        let sum: u32 = wide.iter().zip(W.iter()).map(|(&d, &w)| d as u32 * w).sum();
-        wide.push(CHECK[(sum % 11) as usize]);
+        let ascii: Vec<u8> = wide.iter().map(|d| b'0' + d).collect();
+        wide.push(match crate::extract::id_check_char(&ascii) {
+            Some('X') => 10,
+            Some(c) => c.to_digit(10).unwrap_or(0) as u8,
+            None => 0, // unreachable: 17 digits
+        });
         chars = wide;
     } else if chars.len() != 18 {
         kind = 2;
@@ -586,19 +588,9 @@ mod tests {
     fn legacy_id_equals_its_18_digit_form() {
         // 15-digit 410222 710101 123 → 18-digit 410222 19710101 123 + check.
         let (a, ka) = pack_id("410222710101123", Some(IdStatus::Legacy));
-        let wide = {
-            let body = "41022219710101123";
-            const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-            let s: u32 = body
-                .bytes()
-                .zip(W)
-                .map(|(d, w)| (d - b'0') as u32 * w)
-                .sum();
-            format!(
-                "{body}{}",
-                ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"][(s % 11) as usize]
-            )
-        };
+        let body = "41022219710101123";
+        let check = crate::extract::id_check_char(body.as_bytes()).unwrap();
+        let wide = format!("{body}{check}");
         let (b, kb) = pack_id(&wide, Some(IdStatus::Valid));
         assert_eq!((ka, kb), (1, 1));
         assert_eq!(a, b);

@@ -6,16 +6,8 @@ use crate::record::{Category, IdStatus, Petitioner, Place};
 /// A valid 18-digit ID number from region, birth date and sequence (check character computed).
 pub(crate) fn make_id(region: &str, birth: &str, seq: u32) -> String {
     let body = format!("{region}{birth}{seq:03}");
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let s: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(d, w)| (d - b'0') as u32 * w)
-        .sum();
-    format!(
-        "{body}{}",
-        ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"][(s % 11) as usize]
-    )
+    let check = crate::extract::id_check_char(body.as_bytes()).expect("17 digits");
+    format!("{body}{check}")
 }
 
 /// Unrelated filler text: deterministic pseudo-random hanzi.
