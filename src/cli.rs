@@ -382,6 +382,9 @@ impl Bar {
 }
 
 impl Progress for Bar {
+    fn wants_total(&self) -> bool {
+        self.0.is_some()
+    }
     fn start(&self, files: u64) {
         if let Some(b) = &self.0 {
             b.set_length(files);

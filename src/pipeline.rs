@@ -113,7 +113,12 @@ pub struct IngestSummary {
 
 /// Reports progress to a user interface; the library itself never prints.
 pub trait Progress: Sync {
-    /// The run starts with `files` input files.
+    /// Whether [`Progress::start`] needs the number of input files: counting them walks the
+    /// inputs a second time, which only a visible progress bar is worth.
+    fn wants_total(&self) -> bool {
+        false
+    }
+    /// The run starts with `files` input files (0 when not counted).
     fn start(&self, _files: u64) {}
     /// One file is done.
     fn file_done(&self, _path: &str) {}
@@ -512,7 +517,11 @@ pub fn ingest(
     };
 
     let exclude = dir.canonicalize().ok();
-    let total: u64 = walk(inputs, exclude.clone()).count() as u64;
+    let total = if progress.wants_total() {
+        walk(inputs, exclude.clone()).count() as u64
+    } else {
+        0
+    };
     progress.start(total);
 
     let mut summary = IngestSummary::default();
