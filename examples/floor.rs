@@ -7,6 +7,10 @@
 //! `{"docs", "bytes", "seconds", "docs_per_s", "mb_per_s", "peak_rss_bytes"}`.
 //! `bench/run.sh` runs it beside `xinfang ingest` on the same archive to report the ratio.
 
+/// The same allocator as the `xinfang` binary, so that the ratio compares like with like.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use jieba_rs::Jieba;
 use std::sync::Arc;
 use std::time::Instant;

@@ -5,6 +5,10 @@
 //! query set: `{"set", "queries", "p50_ms", "p99_ms", "max_ms", "mean_hits"}`.
 
 use std::time::Instant;
+
+/// The allocator of the `xinfang` binary, whose searches this measures.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use xinfang::config::Config;
 use xinfang::engine::Engine;
 use xinfang::search::{search, Filters, SearchRequest};
@@ -53,7 +57,7 @@ fn main() -> anyhow::Result<()> {
     anyhow::ensure!(args.len() >= 2, "usage: search_bench INDEX_DIR [ROUNDS]");
     let rounds: usize = args.get(2).map_or(Ok(5), |r| r.parse())?;
     let engine = Engine::new(&Config::load(None)?, None)?;
-    let store = Store::open(std::path::Path::new(&args[1]), &engine.segmenter)?;
+    let store = Store::open(std::path::Path::new(&args[1]))?;
     let sets: Vec<(&str, Filters)> = vec![
         ("no filter", Filters::default()),
         (

@@ -479,7 +479,7 @@ fn print_summary(s: &IngestSummary, index: &Path) {
 
 fn open_store(common: &Common) -> anyhow::Result<(Engine, Store)> {
     let engine = engine(common)?;
-    let store = Store::open(&common.index, &engine.segmenter)?;
+    let store = Store::open(&common.index)?;
     Ok((engine, store))
 }
 

@@ -10,10 +10,9 @@ use crate::config::{Config, ConfigError};
 use crate::extract::{Extractor, Gazetteer};
 use crate::ingest::sheet::HeaderSynonyms;
 use crate::record::{Record, Source};
-use crate::segment::Segmenter;
+use crate::segment::{SearchTokens, Segmenter};
 use crate::store::indexed_text;
 use std::path::Path;
-use tantivy::tokenizer::Token;
 
 /// File name of the learned classifier inside an index folder.
 pub const MODEL_FILE: &str = "model.json";
@@ -73,7 +72,7 @@ impl Engine {
 
     /// Finish a record read from a file: stable id, extracted fields, categories and flags.
     /// Returns the search-mode tokens of its indexed text, for the index.
-    pub fn process(&self, record: &mut Record, id_key: &str) -> Vec<Token> {
+    pub fn process(&self, record: &mut Record, id_key: &str) -> SearchTokens {
         self.process_with(record, id_key, |_| {})
     }
 
@@ -83,7 +82,7 @@ impl Engine {
         record: &mut Record,
         id_key: &str,
         mut lap: impl FnMut(Stage),
-    ) -> Vec<Token> {
+    ) -> SearchTokens {
         record.id = record_id(id_key, &record.source);
         self.extractor.extract(record);
         lap(Stage::Extract);

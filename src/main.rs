@@ -2,6 +2,12 @@
 
 mod cli;
 
+/// mimalloc instead of the system allocator: a run allocates and frees millions of small
+/// strings across threads (records, words, postings), and glibc's malloc was ~14 % of the CPU of
+/// the 100k benchmark ingest (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::run());
 }

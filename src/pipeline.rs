@@ -19,6 +19,7 @@ use crate::engine::{Engine, Stage};
 use crate::ingest::{self, Problem};
 use crate::link::{Linker, RecordUpdate};
 use crate::record::{Format, Record};
+use crate::segment::SearchTokens;
 use crate::store::manifest::{Entry, Manifest};
 use crate::store::{file_key, Store, StoreError};
 use rayon::prelude::*;
@@ -28,7 +29,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tantivy::tokenizer::Token;
 use tantivy::IndexWriter;
 
 /// Marker file present in the index folder while an ingest runs.
@@ -175,9 +175,11 @@ pub fn walk<'a>(
             .into_iter()
             .filter_entry(move |e| {
                 let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
-                let excluded = exclude
-                    .as_ref()
-                    .is_some_and(|x| e.path().canonicalize().is_ok_and(|p| &p == x));
+                // Only a folder can be the index folder: no path resolution for every file.
+                let excluded = e.file_type().is_dir()
+                    && exclude
+                        .as_ref()
+                        .is_some_and(|x| e.path().canonicalize().is_ok_and(|p| &p == x));
                 !hidden && !excluded
             });
         walker.filter_map(move |entry| match entry {
@@ -204,7 +206,7 @@ struct FileRecords {
     display: String,
     canonical: String,
     hash: String,
-    records: Vec<(Record, Vec<Token>)>,
+    records: Vec<(Record, SearchTokens)>,
     /// The file was in the index with other content.
     changed: bool,
 }
@@ -370,7 +372,7 @@ impl Writer<'_> {
         let store = self.store;
         let t = Instant::now();
         let mut batch: Vec<Record> = Vec::new();
-        let mut tokens: Vec<(Vec<Token>, String)> = Vec::new();
+        let mut tokens: Vec<(SearchTokens, String)> = Vec::new();
         for file in &files {
             if file.changed || self.dirty_start {
                 let old = self.ids_of_file(&file.canonical)?;
@@ -409,7 +411,7 @@ impl Writer<'_> {
         let documents: Vec<_> = batch
             .into_par_iter()
             .zip(tokens)
-            .map(|(record, (tokens, key))| store.document(&record, tokens, &key))
+            .map(|(record, (words, key))| store.document(&record, &words, &key))
             .collect();
         for document in documents {
             self.writer.add_document(document)?;
@@ -451,10 +453,10 @@ impl Writer<'_> {
             };
             update.apply(&mut record);
             let text = crate::store::indexed_text(&record);
-            let tokens = self.engine.segmenter.segment(&text).search;
+            let words = self.engine.segmenter.segment(&text).search;
             self.writer.delete_term(self.store.id_term(&id));
             self.writer
-                .add_document(self.store.document(&record, tokens, &key))?;
+                .add_document(self.store.document(&record, &words, &key))?;
         }
         Ok(true)
     }
@@ -487,7 +489,7 @@ pub fn ingest(
 ) -> Result<IngestSummary, PipelineError> {
     let started = Instant::now();
     let dir = &options.index_dir;
-    let store = Store::open_or_create(dir, &engine.segmenter)?;
+    let store = Store::open_or_create(dir)?;
     let manifest = Manifest::open(dir).map_err(io_err(dir))?;
     let lock = dir.join(LOCK_FILE);
     let dirty_start = lock.exists();

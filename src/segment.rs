@@ -7,16 +7,24 @@
 //! terms) is loaded here and nowhere else.
 //!
 //! Two tantivy tokenizers live here:
-//! - [`JiebaTokenizer`] (registered as `jieba`) gives word tokens for ranking;
+//! - [`WordListTokenizer`] (registered as `jieba`) reads the search-mode words the pipeline
+//!   already computed, encoded as one string ([`SearchTokens`]); it does no segmentation itself.
 //! - [`GramTokenizer`] (registered as `grams`) gives overlapping Han character bigrams plus
 //!   whole ASCII words, with consecutive positions. It is what makes a search for a word find it
 //!   inside any longer run of characters, whatever jieba made of that run, and it serves exact
 //!   phrase queries. jieba alone cannot promise either: `补偿款` may be cut as one word in one
 //!   letter and as `补偿/款` in another.
+//!
+//! Why an encoded string and not tantivy's `PreTokenizedString`: tantivy 0.27 keeps a document's
+//! values in a compact byte buffer and round-trips a pre-tokenized value through JSON on the way
+//! to its indexing thread (one `String` per token, escaped, parsed back). Measured on the 100k
+//! benchmark archive that round trip and its allocations were about a tenth of all CPU, and the
+//! JSON of the queued documents a large part of peak memory. A word list joined by separators
+//! costs one allocation per record and is read back without copying.
 
 use jieba_rs::Jieba;
 use std::sync::Arc;
-use tantivy::tokenizer::{PreTokenizedString, Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// The domain words shipped with xinfang (jieba dictionary format: `word [freq] [tag]`).
 pub const DEFAULT_DICTIONARY: &str = include_str!("../data/dict.txt");
@@ -31,8 +39,52 @@ pub struct Segmenter {
 pub struct Segmented<'a> {
     /// Precise-mode words (jieba `cut`, HMM on), in order, without whitespace tokens.
     pub words: Vec<&'a str>,
-    /// Search-mode tokens for the index, as tantivy tokens with word-ordinal positions.
-    pub search: Vec<Token>,
+    /// Search-mode tokens for the index, with word-ordinal positions.
+    pub search: SearchTokens,
+}
+
+/// Ends a token that takes the current position and moves to the next one.
+const NEXT: char = '\u{1F}';
+/// Ends a token that shares the current position with the token after it (a dictionary
+/// sub-word, indexed at the position of the word that contains it).
+const SAME: char = '\u{1E}';
+
+/// Search-mode tokens of one text, encoded for the `jieba` field: each token is followed by
+/// [`NEXT`] or [`SAME`]; a bare [`NEXT`] is a position with no token (punctuation). Tokens never
+/// contain either separator (control characters are dropped from indexed words).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchTokens(String);
+
+impl SearchTokens {
+    /// The encoded form, the value of the `jieba` field.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The tokens with their positions, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, usize)> + '_ {
+        let mut position = 0;
+        self.0
+            .split_inclusive([NEXT, SAME])
+            .filter_map(move |part| {
+                let (word, sep) = part.split_at(part.len() - 1);
+                let at = position;
+                if sep.starts_with(NEXT) {
+                    position += 1;
+                }
+                (!word.is_empty()).then_some((word, at))
+            })
+    }
+
+    fn push(&mut self, word: &str, sep: char) {
+        if word.contains([NEXT, SAME]) {
+            self.0
+                .extend(word.chars().filter(|&c| c != NEXT && c != SAME));
+        } else {
+            self.0.push_str(word);
+        }
+        self.0.push(sep);
+    }
 }
 
 impl Segmenter {
@@ -80,17 +132,17 @@ impl Segmenter {
     pub fn segment<'a>(&self, text: &'a str) -> Segmented<'a> {
         let cut = self.jieba.cut(text, true);
         let mut words = Vec::with_capacity(cut.len());
-        let mut search = Vec::with_capacity(cut.len() + cut.len() / 4);
+        let mut search = SearchTokens(String::with_capacity(text.len() + text.len() / 2));
         for token in cut {
             let word = token.word;
             if word.trim().is_empty() {
                 continue;
             }
-            let position = words.len();
             words.push(word);
-            let Some(normalized) = normalize_token(word) else {
+            if !indexable(word) {
+                search.0.push(NEXT);
                 continue;
-            };
+            }
             let char_count = token.end - token.start;
             if char_count > 2 {
                 let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
@@ -100,24 +152,16 @@ impl Segmenter {
                         let to = starts.get(i + n).copied().unwrap_or(word.len());
                         let sub = &word[from..to];
                         if self.jieba.has_word(sub) {
-                            search.push(Token {
-                                offset_from: token.byte_start + from,
-                                offset_to: token.byte_start + to,
-                                position,
-                                text: sub.to_string(),
-                                position_length: 1,
-                            });
+                            search.push(sub, SAME);
                         }
                     }
                 }
             }
-            search.push(Token {
-                offset_from: token.byte_start,
-                offset_to: token.byte_end,
-                position,
-                text: normalized,
-                position_length: 1,
-            });
+            if word.chars().any(char::is_uppercase) {
+                search.push(&word.to_lowercase(), NEXT);
+            } else {
+                search.push(word, NEXT);
+            }
         }
         Segmented { words, search }
     }
@@ -132,155 +176,194 @@ impl Segmenter {
         let mut terms: Vec<String> = self
             .segment(query)
             .search
-            .into_iter()
-            .map(|t| t.text)
+            .iter()
+            .map(|(word, _)| word.to_string())
             .collect();
         terms.dedup();
         terms
     }
-
-    /// A tantivy tokenizer over this segmenter (for fields tantivy tokenizes itself).
-    pub fn tokenizer(&self) -> JiebaTokenizer {
-        JiebaTokenizer {
-            segmenter: self.clone(),
-        }
-    }
-
-    /// Wrap a text and its search tokens for a pre-tokenized tantivy field.
-    pub fn pre_tokenized(text: String, tokens: Vec<Token>) -> PreTokenizedString {
-        PreTokenizedString { text, tokens }
-    }
 }
 
-/// Lower-cases ASCII and drops tokens that are only punctuation or symbols.
-fn normalize_token(word: &str) -> Option<String> {
-    if !word.chars().any(char::is_alphanumeric) {
-        return None;
-    }
-    Some(word.to_lowercase())
+/// Whether a word is worth indexing: it has a letter or digit (punctuation and symbols are not).
+/// Han characters are checked first by range: `char::is_alphanumeric` takes a slow table lookup
+/// for them, and this runs on every word of every record.
+fn indexable(word: &str) -> bool {
+    word.chars()
+        .any(|c| is_han(c) || c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()))
 }
 
-/// jieba search-mode tokens as a tantivy tokenizer (registered as `jieba`).
-#[derive(Clone)]
-pub struct JiebaTokenizer {
-    segmenter: Segmenter,
+/// Reads a [`SearchTokens`] string back as tantivy tokens (registered as `jieba`).
+#[derive(Clone, Default)]
+pub struct WordListTokenizer;
+
+/// The token stream of [`WordListTokenizer`]: one reused token, no allocation per word.
+pub struct WordListStream<'a> {
+    rest: &'a str,
+    offset: usize,
+    position: usize,
+    token: Token,
 }
 
-/// A token stream over a pre-computed token list.
-pub struct VecTokenStream {
-    tokens: Vec<Token>,
-    index: usize,
-}
-
-impl TokenStream for VecTokenStream {
+impl TokenStream for WordListStream<'_> {
     fn advance(&mut self) -> bool {
-        if self.index < self.tokens.len() {
-            self.index += 1;
-            true
-        } else {
-            false
+        loop {
+            let Some(end) = self.rest.find([NEXT, SAME]) else {
+                return false;
+            };
+            let word = &self.rest[..end];
+            let next = self.rest[end..].starts_with(NEXT);
+            let from = self.offset;
+            self.rest = &self.rest[end + 1..];
+            self.offset += end + 1;
+            let position = self.position;
+            if next {
+                self.position += 1;
+            }
+            if word.is_empty() {
+                continue;
+            }
+            self.token.text.clear();
+            self.token.text.push_str(word);
+            self.token.offset_from = from;
+            self.token.offset_to = from + end;
+            self.token.position = position;
+            return true;
         }
     }
     fn token(&self) -> &Token {
-        &self.tokens[self.index - 1]
+        &self.token
     }
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.index - 1]
+        &mut self.token
     }
 }
 
-impl Tokenizer for JiebaTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: self.segmenter.segment(text).search,
-            index: 0,
+impl Tokenizer for WordListTokenizer {
+    type TokenStream<'a> = WordListStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordListStream<'a> {
+        WordListStream {
+            rest: text,
+            offset: 0,
+            position: 0,
+            token: Token::default(),
         }
     }
 }
 
-/// Han character bigrams and whole ASCII words, positions consecutive (registered as `grams`).
-///
-/// `清溪县城关镇` → `清溪 溪县 县城 城关 关镇` at positions 0‥4, so the phrase query for any
-/// substring of two or more Han characters matches exactly where that substring occurs. A lone Han
-/// character between non-Han characters is emitted as a unigram. ASCII letters and digits form
-/// one lower-cased token per run (`G207`, `13935512345`).
+/// Character bigrams over runs of Han characters (a lone Han character is a unigram), plus
+/// whole runs of other letters and digits, lower-cased; consecutive positions.
 #[derive(Clone, Default)]
 pub struct GramTokenizer;
 
-/// Is `c` indexed as a Han character (bigrams) rather than as part of an alphanumeric word?
+/// Is `c` a Han character (CJK Unified Ideographs, extensions, compatibility, 〇)?
 pub fn is_han(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
 }
 
-/// The gram tokens of `text` (what [`GramTokenizer`] emits), used for queries too.
-pub fn grams(text: &str) -> Vec<Token> {
-    let mut out = Vec::new();
-    let mut position = 0usize;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (start, c) = chars[i];
-        if is_han(c) {
-            let mut j = i;
-            while j < chars.len() && is_han(chars[j].1) {
-                j += 1;
-            }
-            if j - i == 1 {
-                out.push(Token {
-                    offset_from: start,
-                    offset_to: start + c.len_utf8(),
-                    position,
-                    text: c.to_string(),
-                    position_length: 1,
-                });
-                position += 1;
-            } else {
-                for k in i..j - 1 {
-                    let from = chars[k].0;
-                    let to = chars[k + 1].0 + chars[k + 1].1.len_utf8();
-                    out.push(Token {
-                        offset_from: from,
-                        offset_to: to,
-                        position,
-                        text: text[from..to].to_string(),
-                        position_length: 1,
-                    });
-                    position += 1;
-                }
-            }
-            i = j;
-        } else if c.is_alphanumeric() {
-            let mut j = i;
-            while j < chars.len() && chars[j].1.is_alphanumeric() && !is_han(chars[j].1) {
-                j += 1;
-            }
-            let end = chars.get(j).map(|x| x.0).unwrap_or(text.len());
-            out.push(Token {
-                offset_from: start,
-                offset_to: end,
-                position,
-                text: text[start..end].to_lowercase(),
-                position_length: 1,
-            });
-            position += 1;
-            i = j;
-        } else {
-            i += 1;
+/// The token stream of [`GramTokenizer`]: one reused token, no allocation per gram.
+pub struct GramStream<'a> {
+    text: &'a str,
+    /// Byte offset of the next character to look at.
+    at: usize,
+    /// Inside a run of Han characters: the previous character's offset.
+    han_run: Option<usize>,
+    position: usize,
+    token: Token,
+}
+
+impl<'a> GramStream<'a> {
+    fn new(text: &'a str) -> Self {
+        GramStream {
+            text,
+            at: 0,
+            han_run: None,
+            position: 0,
+            token: Token::default(),
         }
     }
-    out
+
+    fn emit(&mut self, from: usize, to: usize, lowercase: bool) -> bool {
+        let piece = &self.text[from..to];
+        self.token.text.clear();
+        if lowercase && piece.chars().any(char::is_uppercase) {
+            self.token
+                .text
+                .extend(piece.chars().flat_map(char::to_lowercase));
+        } else {
+            self.token.text.push_str(piece);
+        }
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.position;
+        self.position += 1;
+        true
+    }
+}
+
+impl TokenStream for GramStream<'_> {
+    fn advance(&mut self) -> bool {
+        let text = self.text;
+        // Continue a Han run: the next bigram starts at the previous character.
+        if let Some(prev) = self.han_run {
+            match text[self.at..].chars().next() {
+                Some(c) if is_han(c) => {
+                    let end = self.at + c.len_utf8();
+                    self.han_run = Some(self.at);
+                    self.at = end;
+                    return self.emit(prev, end, false);
+                }
+                _ => self.han_run = None,
+            }
+        }
+        while let Some(c) = text[self.at..].chars().next() {
+            let start = self.at;
+            self.at += c.len_utf8();
+            if is_han(c) {
+                match text[self.at..].chars().next() {
+                    Some(d) if is_han(d) => {
+                        let end = self.at + d.len_utf8();
+                        self.han_run = Some(self.at);
+                        self.at = end;
+                        return self.emit(start, end, false);
+                    }
+                    // A lone Han character is a unigram.
+                    _ => return self.emit(start, self.at, false),
+                }
+            }
+            if c.is_alphanumeric() {
+                let len = text[self.at..]
+                    .find(|d: char| !d.is_alphanumeric() || is_han(d))
+                    .unwrap_or(text.len() - self.at);
+                self.at += len;
+                return self.emit(start, self.at, true);
+            }
+        }
+        false
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
 }
 
 impl Tokenizer for GramTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: grams(text),
-            index: 0,
-        }
+    type TokenStream<'a> = GramStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> GramStream<'a> {
+        GramStream::new(text)
     }
+}
+
+/// The grams of `text` as tokens (queries build their terms from these).
+pub fn grams(text: &str) -> Vec<Token> {
+    let mut stream = GramStream::new(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token.clone());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -314,16 +397,65 @@ mod tests {
         let s = seg();
         let out = s.segment("要求发放征地补偿款");
         assert!(out.words.contains(&"征地补偿款"), "{:?}", out.words);
-        let texts: Vec<&str> = out.search.iter().map(|t| t.text.as_str()).collect();
-        assert!(texts.contains(&"征地"), "{texts:?}");
-        assert!(texts.contains(&"补偿"), "{texts:?}");
-        let whole = out.search.iter().find(|t| t.text == "征地补偿款").unwrap();
-        let sub = out.search.iter().find(|t| t.text == "补偿").unwrap();
-        assert_eq!(whole.position, sub.position);
-        assert_eq!(
-            &"要求发放征地补偿款"[sub.offset_from..sub.offset_to],
-            "补偿"
-        );
+        let tokens: Vec<(&str, usize)> = out.search.iter().collect();
+        let at = |w: &str| tokens.iter().find(|t| t.0 == w).map(|t| t.1);
+        assert!(at("征地").is_some(), "{tokens:?}");
+        assert_eq!(at("补偿"), at("征地补偿款"), "{tokens:?}");
+        assert!(at("要求") < at("征地补偿款"), "{tokens:?}");
+    }
+
+    /// Tokens as tantivy sees them through a tokenizer: (text, position, offsets).
+    fn stream(mut tokenizer: impl Tokenizer, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut out = Vec::new();
+        let mut s = tokenizer.token_stream(text);
+        while s.advance() {
+            let t = s.token();
+            out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
+        }
+        out
+    }
+
+    #[test]
+    fn word_list_tokenizer_gives_back_the_segmenter_tokens() {
+        let s = seg();
+        let out = s.segment("我叫ABC，家住城关镇东关村，要求发放征地补偿款。");
+        let read: Vec<(String, usize)> = stream(WordListTokenizer, out.search.as_str())
+            .into_iter()
+            .map(|(w, p, from, to)| {
+                assert_eq!(&out.search.as_str()[from..to], w);
+                (w, p)
+            })
+            .collect();
+        let expected: Vec<(String, usize)> =
+            out.search.iter().map(|(w, p)| (w.to_string(), p)).collect();
+        assert_eq!(read, expected);
+        assert!(read.contains(&("abc".to_string(), 2)), "{read:?}");
+        // Punctuation keeps its position: 城关镇 comes after 我/叫/ABC/，/家住.
+        assert_eq!(read.iter().find(|t| t.0 == "城关镇").unwrap().1, 5);
+    }
+
+    #[test]
+    fn separators_inside_the_text_never_split_a_token() {
+        let s = seg();
+        let out = s.segment("城关\u{1F}镇");
+        assert!(out
+            .search
+            .iter()
+            .all(|(w, _)| !w.contains(['\u{1F}', '\u{1E}'])));
+        assert!(!out.search.iter().any(|(w, _)| w.is_empty()));
+    }
+
+    #[test]
+    fn gram_stream_offsets_match_the_text() {
+        let text = "反映ＡＢ（清溪县）征地，X1 款";
+        for (gram, _, from, to) in stream(GramTokenizer, text) {
+            assert_eq!(text[from..to].to_lowercase(), gram);
+        }
+        let texts: Vec<String> = stream(GramTokenizer, text)
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(texts, ["反映", "ａｂ", "清溪", "溪县", "征地", "x1", "款"]);
     }
 
     #[test]
@@ -336,6 +468,6 @@ mod tests {
     fn punctuation_is_not_indexed() {
         let s = seg();
         let out = s.segment("补偿，款。");
-        assert!(out.search.iter().all(|t| t.text != "，" && t.text != "。"));
+        assert!(out.search.iter().all(|(w, _)| w != "，" && w != "。"));
     }
 }

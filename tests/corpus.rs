@@ -35,7 +35,7 @@ fn corpus() -> &'static Ingested {
             &Quiet,
         )
         .unwrap();
-        let store = Store::open(&dir, &engine.segmenter).unwrap();
+        let store = Store::open(&dir).unwrap();
         let mut records = Vec::new();
         xinfang::export::for_each_record(&store, |r| {
             records.push(r.clone());
@@ -238,7 +238,7 @@ fn a_second_ingest_adds_nothing() {
 
 fn hits(query: &str, filters: Filters) -> Vec<Record> {
     let c = corpus();
-    let store = Store::open(&c.dir, &c.engine.segmenter).unwrap();
+    let store = Store::open(&c.dir).unwrap();
     let request = SearchRequest {
         query: query.into(),
         filters,
@@ -377,7 +377,7 @@ fn record_ids_are_stable_across_indexes() {
         &Quiet,
     )
     .unwrap();
-    let store = Store::open(dir.path(), &c.engine.segmenter).unwrap();
+    let store = Store::open(dir.path()).unwrap();
     let mut ids = BTreeSet::new();
     xinfang::export::for_each_record(&store, |r| {
         ids.insert(r.id.clone());

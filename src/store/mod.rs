@@ -16,7 +16,7 @@
 pub mod manifest;
 
 use crate::record::Record;
-use crate::segment::{GramTokenizer, Segmenter};
+use crate::segment::{GramTokenizer, SearchTokens, WordListTokenizer};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tantivy::collector::{DocSetCollector, TopDocs};
@@ -25,10 +25,10 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing,
     TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::tokenizer::Token;
 use tantivy::{DateTime, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-/// Name under which the jieba tokenizer is registered in tantivy.
+/// Name under which the tokenizer of the word field is registered in tantivy: it reads the
+/// jieba words the pipeline computed ([`SearchTokens`]).
 pub const JIEBA: &str = "jieba";
 /// Name under which the character-gram tokenizer is registered in tantivy.
 pub const GRAMS: &str = "grams";
@@ -40,7 +40,7 @@ pub struct Fields {
     pub id: Field,
     /// Hash of the source file's path: deletes every record of a file that changed.
     pub file_key: Field,
-    /// Title and text, jieba search-mode tokens (pre-tokenized by the pipeline).
+    /// Title and text, jieba search-mode words (segmented by the pipeline, [`SearchTokens`]).
     pub body: Field,
     /// Title and text, character bigrams: substring and phrase matching.
     pub grams: Field,
@@ -126,7 +126,7 @@ pub enum StoreError {
 
 impl Store {
     /// Open the index in `dir`, creating the folder and an empty index when there is none.
-    pub fn open_or_create(dir: &Path, segmenter: &Segmenter) -> Result<Store, StoreError> {
+    pub fn open_or_create(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.display().to_string();
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
             path: path.clone(),
@@ -141,11 +141,11 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        Ok(Self::with_tokenizers(index, fields, dir, segmenter))
+        Ok(Self::with_tokenizers(index, fields, dir))
     }
 
     /// Open an existing index read-only use (search, show, export).
-    pub fn open(dir: &Path, segmenter: &Segmenter) -> Result<Store, StoreError> {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.display().to_string();
         if !dir.join("meta.json").exists() {
             return Err(StoreError::Missing(path));
@@ -164,11 +164,11 @@ impl Store {
                 ),
             });
         }
-        Ok(Self::with_tokenizers(index, fields, dir, segmenter))
+        Ok(Self::with_tokenizers(index, fields, dir))
     }
 
-    fn with_tokenizers(index: Index, fields: Fields, dir: &Path, segmenter: &Segmenter) -> Store {
-        index.tokenizers().register(JIEBA, segmenter.tokenizer());
+    fn with_tokenizers(index: Index, fields: Fields, dir: &Path) -> Store {
+        index.tokenizers().register(JIEBA, WordListTokenizer);
         index.tokenizers().register(GRAMS, GramTokenizer);
         Store {
             index,
@@ -200,17 +200,14 @@ impl Store {
         }
     }
 
-    /// The tantivy document of a record, given its search-mode tokens from the segmenter and the
-    /// [`file_key`] of its source file.
-    pub fn document(&self, record: &Record, body_tokens: Vec<Token>, key: &str) -> TantivyDocument {
+    /// The tantivy document of a record, given the search-mode words of its
+    /// [`indexed_text`] from the segmenter and the [`file_key`] of its source file.
+    pub fn document(&self, record: &Record, words: &SearchTokens, key: &str) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &record.id);
         doc.add_text(f.file_key, key);
-        doc.add_pre_tokenized_text(
-            f.body,
-            Segmenter::pre_tokenized(indexed_text(record), body_tokens),
-        );
+        doc.add_text(f.body, words.as_str());
         doc.add_text(f.grams, indexed_text(record));
         if let Some(date) = record.date.as_deref().and_then(date_value) {
             doc.add_date(f.date, date);
