@@ -20,8 +20,8 @@
 //! pipeline as `<index>/model.json` and read back with [`LinearModel::from_json`].
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::time::Instant;
 
 /// Format version written into `model.json`; a model with another version is refused.
@@ -363,7 +363,8 @@ fn raw_features<S: AsRef<str>>(tokens: &[S], spec: FeatureSpec) -> Vec<(u32, f32
         .filter(|t| keep_token(t))
         .map(|t| t.to_lowercase())
         .collect();
-    let mut counts: HashMap<u32, f32> = HashMap::with_capacity(kept.len() * 6);
+    let mut counts: HashMap<u32, f32> =
+        HashMap::with_capacity_and_hasher(kept.len() * 6, Default::default());
     let mut add = |h: u64, blk: u64| *counts.entry((h & mask | blk) as u32).or_insert(0.0) += 1.0;
     for t in &kept {
         add(fnv1a(&["w", t]), 0);
@@ -563,7 +564,7 @@ fn fit(
     opts: &TrainOptions,
 ) -> LinearModel {
     let n = raw.len();
-    let mut df: HashMap<u32, u32> = HashMap::new();
+    let mut df: HashMap<u32, u32> = HashMap::default();
     for r in raw {
         for (h, _) in r.iter() {
             *df.entry(*h).or_insert(0) += 1;
@@ -672,7 +673,7 @@ fn unreachable_model() -> LinearModel {
         idf: Vec::new(),
         weights: Vec::new(),
         bias: Vec::new(),
-        index: HashMap::new(),
+        index: HashMap::default(),
         dense: Vec::new(),
     }
 }
@@ -959,7 +960,7 @@ impl LinearModel {
         };
         let spec = self.spec();
         let mask = (1u64 << spec.block_bit().unwrap_or(spec.bits)) - 1;
-        let mut seen: HashMap<&str, f32> = HashMap::new();
+        let mut seen: HashMap<&str, f32> = HashMap::default();
         for t in tokens {
             let t = t.as_ref().trim();
             if !keep_token(t) || seen.contains_key(t) {

@@ -11,7 +11,7 @@
 //! Data: terms, weights, negative cues and demand cues come from the taxonomy file.
 
 use super::taxonomy::Taxonomy;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Tokens that end a sentence (句) or a clause (分句).
 pub(crate) fn is_sentence_end(t: &str) -> bool {
@@ -146,7 +146,7 @@ pub struct Rules {
 
 impl Rules {
     pub fn new(tax: &Taxonomy) -> Self {
-        let mut uses: HashMap<String, TermUse> = HashMap::new();
+        let mut uses: HashMap<String, TermUse> = HashMap::default();
         for (i, c) in tax.categories().iter().enumerate() {
             for (t, w) in &c.terms {
                 uses.entry(t.trim().to_string())
@@ -190,7 +190,8 @@ impl Rules {
                 demand_clause[clause_of[h.start]] = true;
             }
         }
-        let mut contrib: Vec<HashMap<String, (f32, u32)>> = vec![HashMap::new(); self.categories];
+        let mut contrib: Vec<HashMap<String, (f32, u32)>> =
+            vec![HashMap::default(); self.categories];
         let mut negatives: Vec<Vec<String>> = vec![Vec::new(); self.categories];
         for h in &hits {
             let boost = if demand_clause[clause_of[h.start]] {

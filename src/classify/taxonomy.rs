@@ -9,8 +9,9 @@
 //! What it must never do: guess silently on a malformed file (every problem is an error value that
 //! names the category), or hold matching logic (that lives in `rules.rs`).
 
+use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The default taxonomy shipped with xinfang.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../../data/taxonomy.toml");
@@ -151,7 +152,7 @@ impl Taxonomy {
         if f.category.is_empty() {
             return Err("taxonomy: no [[category]]".into());
         }
-        let mut by_code = HashMap::new();
+        let mut by_code = HashMap::default();
         for (i, c) in f.category.iter().enumerate() {
             if c.code.trim().is_empty() || c.name.trim().is_empty() {
                 return Err(format!("taxonomy: category #{} has no code or name", i + 1));
@@ -180,7 +181,7 @@ impl Taxonomy {
         }
         // Label table, weakest source first so that stronger ones overwrite:
         // official first-level < official second-level < Chinese name < synonyms < code.
-        let mut labels: HashMap<String, usize> = HashMap::new();
+        let mut labels: HashMap<String, usize> = HashMap::default();
         for depth in [1usize, 2] {
             for (i, c) in f.category.iter().enumerate() {
                 for path in &c.official {

@@ -16,7 +16,7 @@
 
 use crate::ingest::text::is_han;
 use regex::Regex;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::LazyLock;
 
 /// Single-character surnames, most common first.
@@ -719,7 +719,7 @@ impl NameFinder {
             h.name = self.drop_inserted_speck(&h.name);
         }
         sig.sort_by_key(|h| h.start);
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         sig.retain(|h| seen.insert(h.name.clone()));
         sig
     }

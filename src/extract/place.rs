@@ -15,8 +15,8 @@
 
 use crate::record::Place;
 use regex::Regex;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 #[derive(Deserialize)]
@@ -115,7 +115,7 @@ impl Gazetteer {
         county_aliases: Vec<String>,
         townships: Vec<Township>,
     ) -> Self {
-        let mut entries: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut entries: HashMap<String, Vec<Entry>> = HashMap::default();
         let mut add = |name: &str, e: Entry| {
             let name = name.trim();
             if name.chars().count() >= 2 {

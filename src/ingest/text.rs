@@ -78,14 +78,17 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, TextError> {
             encoding: UTF_8.name(),
         });
     }
-    // chardetng sees the first DETECT_BYTES only: hundreds of Chinese characters settle the
-    // guess, and feeding whole letters made detection ~6 % of ingest CPU. A wrong guess cannot
-    // slip through: the whole file must still decode without a malformed sequence, else the
-    // other candidates are tried.
-    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    let whole = bytes.len() <= DETECT_BYTES;
-    detector.feed(&bytes[..bytes.len().min(DETECT_BYTES)], whole);
-    let guess = detector.guess(None, Utf8Detection::Allow);
+    let head = &bytes[..bytes.len().min(DETECT_BYTES)];
+    let guess = if looks_like_gb2312(head) {
+        GBK
+    } else {
+        // chardetng sees the head only: hundreds of characters settle its guess. A wrong guess
+        // cannot slip through: the whole file must still decode without a malformed sequence,
+        // else the other candidates are tried.
+        let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+        detector.feed(head, head.len() == bytes.len());
+        detector.guess(None, Utf8Detection::Allow)
+    };
     let mut candidates: Vec<&'static Encoding> = vec![guess];
     for enc in [GBK, GB18030, BIG5] {
         if !candidates.contains(&enc) {
@@ -104,6 +107,35 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, TextError> {
         }
     }
     Err(TextError::Undecodable)
+}
+
+/// The common case of a non-UTF-8 Chinese letter, recognised without chardetng (which cost ~8 %
+/// of ingest CPU on the benchmark archive, about 120 µs a letter): the head reads as GB2312
+/// double-byte pairs (lead 0xA1–0xF7, trail 0xA1–0xFE; at most one pair in 20 outside, for GBK
+/// and GB18030 extensions), at least 20 of them, at least two thirds level-1 Han (the 3,755 most
+/// common characters, leads 0xB0–0xD7), with full-width punctuation from the symbol rows.
+/// Big5 and Shift_JIS text fails the trail-byte test (their trail bytes run from 0x40), EUC-KR
+/// Korean the punctuation test; anything that fails goes to chardetng.
+fn looks_like_gb2312(head: &[u8]) -> bool {
+    let (mut pairs, mut level1, mut symbols, mut other) = (0usize, 0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < head.len() {
+        let b = head[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let Some(&t) = head.get(i + 1) else { break };
+        if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&t) {
+            pairs += 1;
+            level1 += usize::from((0xB0..=0xD7).contains(&b));
+            symbols += usize::from(b <= 0xA9);
+        } else {
+            other += 1;
+        }
+        i += 2;
+    }
+    pairs >= 20 && other * 20 <= pairs && level1 * 3 >= pairs * 2 && symbols > 0
 }
 
 fn decode_strict(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
@@ -812,6 +844,24 @@ mod tests {
         let (b5, _, _) = BIG5.encode(trad);
         let d = decode(&b5).unwrap();
         assert_eq!(d.text, trad);
+    }
+
+    #[test]
+    fn gb2312_shortcut_takes_gbk_letters_only() {
+        let s = "尊敬的清溪县信访局领导：我叫王建国，是城关镇东关村村民，反映征地补偿问题。";
+        assert!(looks_like_gb2312(&GBK.encode(s).0));
+        let trad = "尊敬的領導：我們村的土地被徵用，補償款至今沒有發放，請求調查處理。";
+        assert!(!looks_like_gb2312(&BIG5.encode(trad).0));
+        let korean =
+            "존경하는 군수님, 저는 마을 주민입니다. 토지 보상금이 아직 지급되지 않았습니다.";
+        let euc_kr = encoding_rs::EUC_KR.encode(korean).0;
+        assert!(!looks_like_gb2312(&euc_kr));
+        let d = decode(&euc_kr).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), (korean, "EUC-KR"));
+        let sjis = encoding_rs::SHIFT_JIS
+            .encode("土地の補償金がまだ支払われていません。調査をお願いします。")
+            .0;
+        assert!(!looks_like_gb2312(&sjis));
     }
 
     #[test]

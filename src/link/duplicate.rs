@@ -44,29 +44,32 @@ pub(crate) fn normalise_body(text: &str, names: &[&str]) -> Vec<char> {
             end = pos;
         }
     }
-    let mut body: Vec<char> = chars[..end].iter().filter_map(|&c| fold_char(c)).collect();
-    for name in names {
-        let n: Vec<char> = name.chars().filter_map(fold_char).collect();
-        if n.len() >= 2 {
-            remove_all(&mut body, &n);
-        }
-    }
+    let body: Vec<char> = chars[..end].iter().filter_map(|&c| fold_char(c)).collect();
+    let mut patterns: Vec<Vec<char>> = names
+        .iter()
+        .map(|name| name.chars().filter_map(fold_char).collect::<Vec<char>>())
+        .filter(|n| n.len() >= 2)
+        .collect();
     // Signature labels left over when the letter had no 此致.
-    for label in [
-        "信访人",
-        "联名人",
-        "签名",
-        "具名",
-        "落款",
-        "联系电话",
-        "身份证号码",
-        "身份证号",
-    ] {
-        let l: Vec<char> = label.chars().collect();
-        remove_all(&mut body, &l);
-    }
-    body
+    patterns.extend(
+        SIGNATURE_LABELS
+            .iter()
+            .map(|l| l.chars().collect::<Vec<char>>()),
+    );
+    remove_all(&body, &patterns)
 }
+
+/// Labels of a signature block, removed from the body wherever they are.
+const SIGNATURE_LABELS: [&str; 8] = [
+    "信访人",
+    "联名人",
+    "签名",
+    "具名",
+    "落款",
+    "联系电话",
+    "身份证号码",
+    "身份证号",
+];
 
 fn fold_char(c: char) -> Option<char> {
     let c = match c {
@@ -75,7 +78,10 @@ fn fold_char(c: char) -> Option<char> {
         }
         _ => c,
     };
-    if c.is_ascii_alphabetic() {
+    // The common case first: `is_alphabetic` is a slow table lookup for Han characters.
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        Some(c)
+    } else if c.is_ascii_alphabetic() {
         Some(c.to_ascii_lowercase())
     } else if c.is_alphabetic() && !c.is_ascii() && !is_digit_like(c) {
         Some(c)
@@ -97,21 +103,22 @@ fn rfind(h: &[char], n: &[char]) -> Option<usize> {
         .find(|&i| &h[i..i + n.len()] == n)
 }
 
-fn remove_all(body: &mut Vec<char>, pat: &[char]) {
-    if pat.is_empty() || body.len() < pat.len() {
-        return;
-    }
+/// `body` without any occurrence of the patterns, in one pass (the first pattern that matches at
+/// a position wins, so list longer patterns before their prefixes).
+fn remove_all(body: &[char], patterns: &[Vec<char>]) -> Vec<char> {
     let mut out = Vec::with_capacity(body.len());
     let mut i = 0;
     while i < body.len() {
-        if i + pat.len() <= body.len() && &body[i..i + pat.len()] == pat {
-            i += pat.len();
-        } else {
-            out.push(body[i]);
-            i += 1;
+        let rest = &body[i..];
+        match patterns.iter().find(|p| rest.starts_with(p)) {
+            Some(p) => i += p.len(),
+            None => {
+                out.push(body[i]);
+                i += 1;
+            }
         }
     }
-    *body = out;
+    out
 }
 
 /// Sorted, distinct hashes of the body's character trigrams.

@@ -26,7 +26,8 @@ mod petitioner;
 mod repeat;
 mod state;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -515,12 +516,12 @@ impl Linker {
         batch: &mut [Record],
         texts: &dyn Fn(&str) -> Option<String>,
     ) -> Vec<RecordUpdate> {
-        let mut snaps: HashMap<u32, Shown> = HashMap::new();
-        let mut touched_pids: HashSet<u32> = HashSet::new();
-        let mut touched_dups: HashSet<u32> = HashSet::new();
+        let mut snaps: HashMap<u32, Shown> = HashMap::default();
+        let mut touched_pids: HashSet<u32> = HashSet::default();
+        let mut touched_dups: HashSet<u32> = HashSet::default();
 
         // Replace re-ingested records (and repeated ids within the batch: the last one wins).
-        let mut last_of: HashMap<String, usize> = HashMap::new();
+        let mut last_of: HashMap<String, usize> = HashMap::default();
         for (i, r) in batch.iter().enumerate() {
             last_of.insert(r.id.clone(), i);
         }
@@ -558,7 +559,7 @@ impl Linker {
 
         let first_new_record = self.records.len() as u32;
         let first_new_mention = self.mentions.len() as u32;
-        let mut batch_shingles: HashMap<u32, Vec<u64>> = HashMap::new();
+        let mut batch_shingles: HashMap<u32, Vec<u64>> = HashMap::default();
         let mut new_records: Vec<(u32, usize)> = Vec::with_capacity(keep.len());
         for (k, &i) in keep.iter().enumerate() {
             let (fp, sh) = &prints[k];
@@ -612,7 +613,7 @@ impl Linker {
         let result_pids = self.recluster(&touched_pids, &new_mentions, &mut snaps);
 
         // Duplicate links: each new record against older records sharing an LSH bucket.
-        let mut text_cache: HashMap<u32, Vec<u64>> = HashMap::new();
+        let mut text_cache: HashMap<u32, Vec<u64>> = HashMap::default();
         for &(r, _) in &new_records {
             let edges = self.duplicate_links(r, &batch_shingles, &mut text_cache, texts);
             let f = &mut self.records[r as usize];
@@ -871,7 +872,7 @@ impl Linker {
         // Slots are numbered in creation order: the older slot is the lower number.
         old_pids.sort_unstable();
         let mut assigned: Vec<u32> = vec![NONE; comps.len()];
-        let mut claimed: HashSet<u32> = HashSet::new();
+        let mut claimed: HashSet<u32> = HashSet::default();
         for &p in &old_pids {
             let a = self.pids[p as usize].anchor;
             if let Some(&c) = comp_of.get(&a) {
@@ -1383,9 +1384,9 @@ impl Linker {
     /// Removes records (a changed or deleted file's old records) and re-links what depended on
     /// them. Returns the changes to the remaining records.
     pub fn remove(&mut self, record_ids: &[String]) -> Vec<RecordUpdate> {
-        let mut snaps = HashMap::new();
-        let mut pids = HashSet::new();
-        let mut dups = HashSet::new();
+        let mut snaps = HashMap::default();
+        let mut pids = HashSet::default();
+        let mut dups = HashSet::default();
         for id in record_ids {
             if let Some(r) = self.record_of_id(id) {
                 self.remove_record(r, &mut snaps, &mut pids, &mut dups);
@@ -1544,7 +1545,7 @@ impl Linker {
     /// the same petitioner on the same matter. Returns (record id, similarity 0–1, why), best first.
     pub fn similar(&self, record: &Record, k: usize) -> Vec<(String, f32, String)> {
         let own = self.record_of_id(&record.id);
-        let mut best: HashMap<u32, (f32, Vec<String>)> = HashMap::new();
+        let mut best: HashMap<u32, (f32, Vec<String>)> = HashMap::default();
         let mut add = |r: u32, s: f32, why: String| {
             if Some(r) == own {
                 return;
@@ -1946,7 +1947,7 @@ impl Linker {
             }
         }
         // Petitioner circles, by slot.
-        let mut by_pid: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut by_pid: HashMap<u32, Vec<u32>> = HashMap::default();
         for (m, x) in self.mentions.iter().enumerate() {
             if x.pid != NONE {
                 by_pid.entry(x.pid).or_default().push(m as u32);
@@ -1966,7 +1967,7 @@ impl Linker {
             }
         }
         // Duplicate circles, by representative.
-        let mut by_rep: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut by_rep: HashMap<u32, Vec<u32>> = HashMap::default();
         for (r, f) in self.records.iter().enumerate() {
             by_rep.entry(f.dup_rep).or_default().push(r as u32);
         }

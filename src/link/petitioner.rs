@@ -22,7 +22,7 @@
 //! Where its data comes from: `Record.petitioners[*].{name, id_number, id_status, phone, account}`,
 //! `Record.place.{township, village}` and the primary category.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::state::{hash_str, key32, mix64};
 use crate::record::IdStatus;
@@ -567,7 +567,7 @@ pub(crate) fn cluster(
         merged.sort_unstable();
         recs[keep] = merged;
     }
-    let mut groups: HashMap<usize, Vec<u32>> = HashMap::new();
+    let mut groups: HashMap<usize, Vec<u32>> = HashMap::default();
     for (i, &m) in members.iter().enumerate() {
         let r = find(&mut parent, i);
         groups.entry(r).or_default().push(m);

@@ -1366,7 +1366,7 @@ pub(crate) fn synthetic(n_records: usize, seed: u64) -> (Vec<Record>, Vec<u64>, 
 fn clusters_by<T: Eq + std::hash::Hash + Clone>(
     labels: impl Iterator<Item = (String, T)>,
 ) -> Vec<Vec<String>> {
-    let mut m: HashMap<T, Vec<String>> = HashMap::new();
+    let mut m: HashMap<T, Vec<String>> = HashMap::default();
     for (id, l) in labels {
         m.entry(l).or_default().push(id);
     }
@@ -1449,7 +1449,7 @@ fn synthetic_scale() {
                 )
             })
             .collect();
-        let mut tally: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut tally: HashMap<String, (usize, usize)> = HashMap::default();
         let mut shown = 0;
         for g in l.petitioner_groups() {
             for e in &g.evidence {
