@@ -52,18 +52,41 @@ pub struct IngestOptions {
 
 impl IngestOptions {
     /// Defaults chosen from the machine: one tantivy indexing thread per two cores (at least
-    /// one), 128 MB of writer memory per thread.
+    /// one), and 256 MB of writer memory a thread (capped at a sixteenth of the machine's
+    /// memory): segments of about 50,000 letters, which a bulk run never merges (see
+    /// [`merge_policy`]).
     pub fn new(index_dir: PathBuf) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let writer_threads = (cores / 2).clamp(1, 8);
+        let per_thread = (256 << 20).min(memory_bytes().unwrap_or(2 << 30) as usize / 16);
         IngestOptions {
             index_dir,
             commit_every: 100_000,
             chunk_files: 256,
-            writer_memory: (writer_threads * 128) << 20,
+            // tantivy refuses less than 15 MB a thread.
+            writer_memory: writer_threads * per_thread.max(64 << 20),
             writer_threads,
         }
     }
+}
+
+/// Total memory of the machine (Linux `MemTotal`), when known.
+fn memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Merges only small segments (below 10,000 records: those of incremental runs, of link
+/// rewrites and of each commit's remainder). tantivy's default merged a bulk run's segments into
+/// ever larger ones: 8 % of the CPU of a million-letter ingest, and the segments being merged,
+/// read through memory maps, were most of its peak resident memory. A large archive keeps a
+/// segment per ~50,000 records; a query costs microseconds more per segment (BENCHMARKS.md).
+pub fn merge_policy() -> tantivy::merge_policy::LogMergePolicy {
+    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+    policy.set_max_docs_before_merge(10_000);
+    policy
 }
 
 /// A file that was skipped or failed, and why.
@@ -154,11 +177,13 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
     }
 }
 
-/// One input file to read: its path as shown to the user and as found on disk.
+/// One input file to read: its path as shown to the user, as found on disk, and resolved (the
+/// file's identity in the index: record ids and the manifest are keyed by it).
 #[derive(Clone, Debug)]
 pub struct InputFile {
     pub display: String,
     pub path: PathBuf,
+    pub canonical: String,
 }
 
 /// Walk the inputs: files as given, folders recursively in name order (hidden entries and the
@@ -182,11 +207,28 @@ pub fn walk<'a>(
                         .is_some_and(|x| e.path().canonicalize().is_ok_and(|p| &p == x));
                 !hidden && !excluded
             });
+        // Resolving a path costs a system call per component: resolve each folder once and
+        // append the file name (a file that is itself a symbolic link is resolved on its own).
+        let mut folder: Option<(PathBuf, PathBuf)> = None;
         walker.filter_map(move |entry| match entry {
-            Ok(e) if e.file_type().is_file() => Some(Ok(InputFile {
-                display: e.path().display().to_string(),
-                path: e.path().to_path_buf(),
-            })),
+            Ok(e) if e.file_type().is_file() => {
+                let path = e.path();
+                let resolved = match (path.parent(), path.file_name()) {
+                    (Some(parent), Some(name)) if !e.path_is_symlink() => {
+                        if folder.as_ref().is_none_or(|(p, _)| p != parent) {
+                            let canon = parent.canonicalize().unwrap_or(parent.to_path_buf());
+                            folder = Some((parent.to_path_buf(), canon));
+                        }
+                        folder.as_ref().map(|(_, canon)| canon.join(name))
+                    }
+                    _ => path.canonicalize().ok(),
+                };
+                Some(Ok(InputFile {
+                    display: path.display().to_string(),
+                    path: path.to_path_buf(),
+                    canonical: resolved.unwrap_or(path.to_path_buf()).display().to_string(),
+                }))
+            }
             Ok(_) => None,
             Err(e) => Some(Err(FileIssue {
                 path: e.path().unwrap_or(input.as_path()).display().to_string(),
@@ -258,12 +300,7 @@ fn process_file(
         }
     };
     let size = bytes.len() as u64;
-    let canonical = file
-        .path
-        .canonicalize()
-        .unwrap_or_else(|_| file.path.clone())
-        .display()
-        .to_string();
+    let canonical = file.canonical;
     let hash = blake3::hash(&bytes).to_hex().to_string();
     let previous = manifest.hash_of(&canonical);
     if previous == Some(hash.as_str()) {
@@ -411,7 +448,7 @@ impl Writer<'_> {
         let documents: Vec<_> = batch
             .into_par_iter()
             .zip(tokens)
-            .map(|(record, (words, key))| store.document(&record, &words, &key))
+            .map(|(record, (words, key))| store.document(record, &words, &key))
             .collect();
         for document in documents {
             self.writer.add_document(document)?;
@@ -456,7 +493,7 @@ impl Writer<'_> {
             let words = self.engine.segmenter.segment(&text).search;
             self.writer.delete_term(self.store.id_term(&id));
             self.writer
-                .add_document(self.store.document(&record, &words, &key))?;
+                .add_document(self.store.document(record, &words, &key))?;
         }
         Ok(true)
     }
@@ -503,6 +540,7 @@ pub fn ingest(
     let writer = store
         .index
         .writer_with_num_threads(options.writer_threads, options.writer_memory)?;
+    writer.set_merge_policy(Box::new(merge_policy()));
     let mut w = Writer {
         engine,
         store: &store,
@@ -664,14 +702,8 @@ pub fn read_files(engine: &Engine, inputs: &[PathBuf], process: bool) -> Vec<Rea
                     })
                     .map(|mut records| {
                         if process {
-                            let key = file
-                                .path
-                                .canonicalize()
-                                .unwrap_or_else(|_| file.path.clone())
-                                .display()
-                                .to_string();
                             for r in &mut records {
-                                engine.process(r, &key);
+                                engine.process(r, &file.canonical);
                             }
                         }
                         records

@@ -163,7 +163,9 @@ pub struct Record {
     pub title: Option<String>,
     /// Cleaned text that is indexed and shown.
     pub text: String,
-    /// The text exactly as decoded from the file, before OCR clean-up.
+    /// The text exactly as decoded from the file, before OCR clean-up. The index stores it only
+    /// when it differs from `text` (empty in the stored JSON means "same as `text`").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub original: String,
     pub petitioners: Vec<Petitioner>,
     /// Number of people the petition speaks for (人数).

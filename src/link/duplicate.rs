@@ -110,7 +110,12 @@ fn remove_all(body: &[char], patterns: &[Vec<char>]) -> Vec<char> {
     let mut i = 0;
     while i < body.len() {
         let rest = &body[i..];
-        match patterns.iter().find(|p| rest.starts_with(p)) {
+        // First characters compared inline: a slice comparison at every position was a call to
+        // memcmp per pattern per character.
+        match patterns
+            .iter()
+            .find(|p| p.first() == rest.first() && rest.starts_with(p))
+        {
             Some(p) => i += p.len(),
             None => {
                 out.push(body[i]);

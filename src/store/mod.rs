@@ -202,7 +202,12 @@ impl Store {
 
     /// The tantivy document of a record, given the search-mode words of its
     /// [`indexed_text`] from the segmenter and the [`file_key`] of its source file.
-    pub fn document(&self, record: &Record, words: &SearchTokens, key: &str) -> TantivyDocument {
+    pub fn document(&self, mut record: Record, words: &SearchTokens, key: &str) -> TantivyDocument {
+        // Most letters need no clean-up: their original is their text, stored once.
+        if record.original == record.text {
+            record.original.clear();
+        }
+        let record = &record;
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &record.id);
@@ -248,10 +253,15 @@ impl Store {
             .get_first(self.fields.record)
             .and_then(|v| v.as_str())
             .unwrap_or("{}");
-        serde_json::from_str(json).map_err(|source| StoreError::BadRecord {
-            path: self.dir.display().to_string(),
-            source,
-        })
+        let mut record: Record =
+            serde_json::from_str(json).map_err(|source| StoreError::BadRecord {
+                path: self.dir.display().to_string(),
+                source,
+            })?;
+        if record.original.is_empty() {
+            record.original = record.text.clone();
+        }
+        Ok(record)
     }
 
     /// The term that selects a record by id.
