@@ -501,10 +501,10 @@ impl Writer<'_> {
     fn commit(&mut self, progress: &dyn Progress) -> Result<(), PipelineError> {
         progress.committing();
         self.writer.commit()?;
-        self.store.reload()?;
+        self.store.reload();
         if self.rewrite_deferred()? {
             self.writer.commit()?;
-            self.store.reload()?;
+            self.store.reload();
         }
         let dir = &self.options.index_dir;
         self.linker

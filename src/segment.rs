@@ -171,15 +171,17 @@ impl Segmenter {
         self.jieba.has_word(word)
     }
 
-    /// The index-side tokens of a query, as terms (search mode, lower-cased, no punctuation).
+    /// The words of a query term as the index has them: precise-mode words, lower-cased,
+    /// without punctuation, each once (the search-mode sub-words are left out: they would
+    /// match most letters and only slow ranking down).
     pub fn query_terms(&self, query: &str) -> Vec<String> {
-        let mut terms: Vec<String> = self
-            .segment(query)
-            .search
-            .iter()
-            .map(|(word, _)| word.to_string())
-            .collect();
-        terms.dedup();
+        let mut terms: Vec<String> = Vec::new();
+        for word in self.words(query) {
+            let word = word.to_lowercase();
+            if indexable(&word) && !terms.contains(&word) {
+                terms.push(word);
+            }
+        }
         terms
     }
 }

@@ -224,15 +224,16 @@ pub(crate) fn fingerprint(body: &[char], identity: &str) -> Fingerprint {
 
 /// The LSH bucket keys of a sketch, one per band.
 pub(crate) fn band_keys(sketch: &Sketch) -> [u32; BANDS] {
-    let mut keys = [0u32; BANDS];
-    for (b, k) in keys.iter_mut().enumerate() {
-        let mut v: u64 = 0;
-        for r in 0..ROWS {
-            v = (v << 8) | sketch[b * ROWS + r] as u64;
-        }
-        *k = key32(0x6c73_6800 + b as u64, v);
+    std::array::from_fn(|b| band_key(sketch, b))
+}
+
+/// The LSH bucket key of one band of a sketch.
+pub(crate) fn band_key(sketch: &Sketch, band: usize) -> u32 {
+    let mut v: u64 = 0;
+    for r in 0..ROWS {
+        v = (v << 8) | sketch[band * ROWS + r] as u64;
     }
-    keys
+    key32(0x6c73_6800 + band as u64, v)
 }
 
 /// Share of equal sketch positions: an estimate of the Jaccard similarity (±0.1).

@@ -229,10 +229,11 @@ impl Linker {
     }
 
     /// Whether record `r`'s sketch has LSH band key `key` (confirms a keyless index candidate).
-    fn in_band(&self, r: u32, key: u32) -> bool {
+    /// Whether record `r`'s sketch has `key` in `band` (the LSH index keeps no keys).
+    fn in_band(&self, r: u32, band: usize, key: u32) -> bool {
         self.sketches
             .get(r as usize)
-            .is_some_and(|s| duplicate::band_keys(s).contains(&key))
+            .is_some_and(|s| duplicate::band_key(s, band) == key)
     }
 
     /// Number of live records known.
@@ -995,13 +996,13 @@ impl Linker {
         let sketch = self.sketches[r as usize];
         let f = &self.records[r as usize];
         let mut cands = Vec::new();
-        for k in duplicate::band_keys(&sketch) {
+        for (band, k) in duplicate::band_keys(&sketch).into_iter().enumerate() {
             self.lsh_index.get(
                 k,
                 duplicate::BUCKET_CAP,
                 &mut cands,
                 |c| c >= r || !self.is_live(c),
-                |c| self.in_band(c, k),
+                |c| self.in_band(c, band, k),
             );
         }
         cands.sort_unstable();
@@ -1619,13 +1620,13 @@ impl Linker {
             &format!("{first}|{}", record.date.as_deref().unwrap_or("")),
         );
         let mut cands = Vec::new();
-        for key in duplicate::band_keys(&fp.sketch) {
+        for (band, key) in duplicate::band_keys(&fp.sketch).into_iter().enumerate() {
             self.lsh_index.get(
                 key,
                 duplicate::BUCKET_CAP,
                 &mut cands,
                 |c| !self.is_live(c),
-                |c| self.in_band(c, key),
+                |c| self.in_band(c, band, key),
             );
         }
         cands.sort_unstable();

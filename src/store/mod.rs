@@ -18,7 +18,7 @@ pub mod manifest;
 use crate::record::Record;
 use crate::segment::{GramTokenizer, SearchTokens, WordListTokenizer};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::TermQuery;
 use tantivy::schema::{
@@ -98,8 +98,9 @@ pub struct Store {
     pub index: Index,
     pub fields: Fields,
     pub dir: PathBuf,
-    /// One reader for the life of the store (opening one per query costs milliseconds).
-    reader: OnceLock<IndexReader>,
+    /// One reader, kept between queries (opening one per query costs milliseconds) until
+    /// [`Store::reload`].
+    reader: Mutex<Option<IndexReader>>,
 }
 
 /// Errors opening or writing the index folder.
@@ -174,30 +175,31 @@ impl Store {
             index,
             fields,
             dir: dir.to_path_buf(),
-            reader: OnceLock::new(),
+            reader: Mutex::new(None),
         }
     }
 
     /// A searcher over the index as of the last [`Store::reload`] (or the first use).
     pub fn searcher(&self) -> Result<Searcher, StoreError> {
-        if let Some(reader) = self.reader.get() {
-            return Ok(reader.searcher());
+        let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        if reader.is_none() {
+            *reader = Some(
+                self.index
+                    .reader_builder()
+                    .reload_policy(ReloadPolicy::Manual)
+                    .try_into()
+                    .map_err(|e| self.error(e))?,
+            );
         }
-        let reader = self
-            .index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e| self.error(e))?;
-        Ok(self.reader.get_or_init(|| reader).searcher())
+        Ok(reader.as_ref().expect("opened above").searcher())
     }
 
-    /// See the records committed since the reader was opened.
-    pub fn reload(&self) -> Result<(), StoreError> {
-        match self.reader.get() {
-            Some(reader) => reader.reload().map_err(|e| self.error(e)),
-            None => Ok(()),
-        }
+    /// See the records committed since the reader was opened. The reader is dropped and the next
+    /// search opens a new one: its segments are mapped afresh, so the pages an ingest touched
+    /// looking up archived records (a gigabyte by a million letters, counted in its resident
+    /// memory) are let go at every commit instead of piling up for the whole run.
+    pub fn reload(&self) {
+        *self.reader.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The tantivy document of a record, given the search-mode words of its
