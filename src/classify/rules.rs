@@ -15,6 +15,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Tokens that end a sentence (句) or a clause (分句).
 pub(crate) fn is_sentence_end(t: &str) -> bool {
+    if is_han_word(t) {
+        return false;
+    }
     matches!(
         t,
         "。" | "！" | "？" | "!" | "?" | "；" | ";" | "\n" | "\r\n" | "…" | "……"
@@ -22,7 +25,13 @@ pub(crate) fn is_sentence_end(t: &str) -> bool {
 }
 
 pub(crate) fn is_clause_end(t: &str) -> bool {
-    is_sentence_end(t) || matches!(t, "，" | "," | "：" | ":" | "、")
+    !is_han_word(t) && (is_sentence_end(t) || matches!(t, "，" | "," | "：" | ":" | "、"))
+}
+
+/// Starts with a character of the main CJK block (UTF-8 lead bytes 0xE4–0xE9): most tokens,
+/// and never punctuation, so the checks above can answer at once.
+fn is_han_word(t: &str) -> bool {
+    t.as_bytes().first().is_some_and(|b| (0xE4..=0xE9).contains(b))
 }
 
 /// A dictionary of token-run phrases, each carrying some payload.
