@@ -31,7 +31,9 @@ pub(crate) fn is_clause_end(t: &str) -> bool {
 /// Starts with a character of the main CJK block (UTF-8 lead bytes 0xE4–0xE9): most tokens,
 /// and never punctuation, so the checks above can answer at once.
 fn is_han_word(t: &str) -> bool {
-    t.as_bytes().first().is_some_and(|b| (0xE4..=0xE9).contains(b))
+    t.as_bytes()
+        .first()
+        .is_some_and(|b| (0xE4..=0xE9).contains(b))
 }
 
 /// A dictionary of token-run phrases, each carrying some payload.
