@@ -126,20 +126,19 @@ pub fn build_query(
         // bigram positions would cost tens of milliseconds). Anything else, and every quoted
         // phrase: the exact character sequence, as a phrase of bigrams.
         let lower = term.to_lowercase();
-        let gram_count = gram_terms.len();
-        let exact: Box<dyn Query> = match gram_count {
+        let word_query = gram_terms.len() > 1 && !quoted && segmenter.is_word(&term);
+        let exact: Box<dyn Query> = match gram_terms.len() {
             0 => continue,
             1 => Box::new(TermQuery::new(
                 gram_terms.into_iter().next().expect("one term"),
                 IndexRecordOption::WithFreqs,
             )),
-            _ if !quoted && segmenter.is_word(&term) => Box::new(TermQuery::new(
+            _ if word_query => Box::new(TermQuery::new(
                 Term::from_field_text(f.body, &lower),
                 IndexRecordOption::WithFreqs,
             )),
-            // Matched without scoring: counting every occurrence of every bigram in each of a
-            // million letters' matches is what made phrases the slowest queries; the word
-            // clauses below rank the hits.
+            // Matched, not scored (whether the phrase occurs, not how often): the word clauses
+            // below rank the hits.
             _ => Box::new(ConstScoreQuery::new(
                 Box::new(PhraseQuery::new(gram_terms)),
                 0.0,
@@ -149,10 +148,10 @@ pub fn build_query(
         // Ranking: hits where the term's words are whole jieba words rank higher. Only the
         // precise-mode words, and not the word the exact clause already scores: each optional
         // clause is a union walked over every letter that has it, and the search-mode sub-words
-        // (`补偿` of `征地补偿款`) are in most letters — at 1M letters they made a phrase
-        // query take 25 ms.
+        // (`补偿` of `征地补偿款`) are in most letters: at 1M letters the median query took
+        // 3.1 ms with them, 1.8 ms without.
         for word in segmenter.query_terms(&term) {
-            if word == lower && gram_count > 1 && !quoted && segmenter.is_word(&term) {
+            if word_query && word == lower {
                 continue;
             }
             let q = TermQuery::new(
