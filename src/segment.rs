@@ -1,8 +1,8 @@
 //! Chinese word segmentation (分词) with jieba, shared by every stage and by the index.
 //!
 //! A record is segmented exactly once ([`Segmenter::segment`]); the classifier reads the
-//! precise-mode words and the index receives the search-mode tokens as a pre-tokenized field, so
-//! the jieba work is never repeated inside tantivy. Queries go through the same [`Segmenter`],
+//! precise-mode words and the index receives the search-mode tokens already cut ([`SearchTokens`]),
+//! so the jieba work is never repeated inside tantivy. Queries go through the same [`Segmenter`],
 //! which is why the domain dictionary (petition terms, place names from the gazetteer, taxonomy
 //! terms) is loaded here and nowhere else.
 //!
