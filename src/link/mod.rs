@@ -229,6 +229,17 @@ impl Linker {
     }
 
     /// Whether record `r`'s sketch has LSH band key `key` (confirms a keyless index candidate).
+    /// Mention `m`'s accepted links to older mentions: from its `edge_start` to the next
+    /// mention's (links are appended in mention order; a mention not linked yet has none).
+    fn person_edges(&self, m: u32) -> &[PersonEdge] {
+        let start = self.mentions[m as usize].edge_start as usize;
+        let end = self
+            .mentions
+            .get(m as usize + 1)
+            .map_or(self.pedges.len(), |n| n.edge_start as usize);
+        &self.pedges[start..end.max(start)]
+    }
+
     /// Whether record `r`'s sketch has `key` in `band` (the LSH index keeps no keys).
     fn in_band(&self, r: u32, band: usize, key: u32) -> bool {
         self.sketches
@@ -400,9 +411,9 @@ impl Linker {
             name: (x.name != NONE).then(|| self.names.resolve(x.name)),
             name_sym: x.name,
             id: x.id,
-            id_kind: x.id_kind,
-            phone: x.phone,
-            account: x.account,
+            id_kind: x.id_kind(),
+            phone: x.phone(),
+            account: x.account(),
             township: f.township,
             village: f.village,
             category: f.category(),
@@ -602,7 +613,6 @@ impl Linker {
         for (&m, edges) in new_mentions.iter().zip(found) {
             let x = &mut self.mentions[m as usize];
             x.edge_start = self.pedges.len() as u32;
-            x.edge_count = edges.len() as u8;
             for e in &edges {
                 let p = self.mentions[e.to as usize].pid;
                 if p != NONE {
@@ -722,19 +732,10 @@ impl Linker {
                 }
                 None => NONE,
             };
-            self.mentions.push(Mention {
-                record: r,
-                name: name_sym,
-                phone,
-                account,
-                id,
-                id_kind,
-                repeat: false,
-                pid: NONE,
-                next: NONE,
-                edge_start: 0,
-                edge_count: 0,
-            });
+            let mut mention = Mention::new(r, name_sym, phone, account, id, id_kind);
+            // No links yet: an empty run at the end of `pedges` (see `person_edges`).
+            mention.edge_start = self.pedges.len() as u32;
+            self.mentions.push(mention);
             self.live_mentions += 1;
             if self.mentions.len() - first_mention as usize >= u16::MAX as usize {
                 break;
@@ -845,10 +846,7 @@ impl Linker {
         let member_set: HashSet<u32> = members.iter().copied().collect();
         let mut edges = Vec::new();
         for &m in &members {
-            let x = &self.mentions[m as usize];
-            for e in
-                &self.pedges[x.edge_start as usize..(x.edge_start + x.edge_count as u32) as usize]
-            {
+            for e in self.person_edges(m) {
                 if member_set.contains(&e.to) {
                     edges.push((e.score, m, e.to));
                 }
@@ -859,7 +857,7 @@ impl Linker {
             edges,
             |m| {
                 let x = &self.mentions[m as usize];
-                (x.id_kind == 1).then(|| petitioner::id_key(&x.id))
+                (x.id_kind() == 1).then(|| petitioner::id_key(&x.id))
             },
             |m| self.mentions[m as usize].record,
         );
@@ -1166,9 +1164,9 @@ impl Linker {
             for m in members {
                 let r = self.mentions[m as usize].record;
                 let rep = non_first.contains(&r);
-                if self.mentions[m as usize].repeat != rep {
+                if self.mentions[m as usize].repeat() != rep {
                     snaps.entry(r).or_insert_with(|| self.shown(r));
-                    self.mentions[m as usize].repeat = rep;
+                    self.mentions[m as usize].set_repeat(rep);
                 }
                 changed_records.push(r);
             }
@@ -1176,7 +1174,7 @@ impl Linker {
         changed_records.sort_unstable();
         changed_records.dedup();
         for r in changed_records {
-            let any = (self.mention_range(r)).any(|m| self.mentions[m as usize].repeat);
+            let any = (self.mention_range(r)).any(|m| self.mentions[m as usize].repeat());
             let f = &mut self.records[r as usize];
             if any {
                 f.flags |= F_REPEAT;
@@ -1219,7 +1217,7 @@ impl Linker {
             let mut lines = Vec::new();
             for m in self.mention_range(r) {
                 let x = &self.mentions[m as usize];
-                if !x.repeat || x.pid == NONE {
+                if !x.repeat() || x.pid == NONE {
                     continue;
                 }
                 let members = self.pid_members(x.pid);
@@ -1413,9 +1411,7 @@ impl Linker {
             if x.name != NONE {
                 *name_counts.entry(self.names.resolve(x.name)).or_default() += 1;
             }
-            for e in
-                &self.pedges[x.edge_start as usize..(x.edge_start + x.edge_count as u32) as usize]
-            {
+            for e in self.person_edges(m) {
                 if set.contains(&e.to) {
                     evidence.push(LinkEvidence {
                         record: self.rec_id(x.record).to_string(),
@@ -1734,22 +1730,22 @@ impl Linker {
             }
             // Presence bits: only the facts a mention has are written.
             o.u32(x.name);
-            o.u8(x.id_kind
-                | if x.phone != 0 { M_PHONE } else { 0 }
-                | if x.account != 0 { M_ACCOUNT } else { 0 }
-                | if x.repeat { M_REPEAT } else { 0 });
-            if x.phone != 0 {
-                o.u64(x.phone);
+            o.u8(x.id_kind()
+                | if x.phone() != 0 { M_PHONE } else { 0 }
+                | if x.account() != 0 { M_ACCOUNT } else { 0 }
+                | if x.repeat() { M_REPEAT } else { 0 });
+            if x.phone() != 0 {
+                o.u64(x.phone());
             }
-            if x.account != 0 {
-                o.u64(x.account);
+            if x.account() != 0 {
+                o.u64(x.account());
             }
-            if x.id_kind != 0 {
+            if x.id_kind() != 0 {
                 o.0.extend_from_slice(&x.id);
             }
             o.u32(x.pid);
-            let edges: Vec<&PersonEdge> = self.pedges
-                [x.edge_start as usize..(x.edge_start + x.edge_count as u32) as usize]
+            let edges: Vec<&PersonEdge> = self
+                .person_edges(m as u32)
                 .iter()
                 .filter(|e| men_map[e.to as usize] != NONE)
                 .collect();
@@ -1890,19 +1886,12 @@ impl Linker {
                 }
                 l.pedges.push(PersonEdge { to, score, agree });
             }
-            l.mentions.push(Mention {
-                record: owner,
-                name,
-                phone,
-                account,
-                id,
-                id_kind: kind & M_ID_KIND,
-                repeat: kind & M_REPEAT != 0,
-                pid,
-                next: m,
-                edge_start,
-                edge_count: ne,
-            });
+            let mut mention = Mention::new(owner, name, phone, account, id, kind & M_ID_KIND);
+            mention.set_repeat(kind & M_REPEAT != 0);
+            mention.pid = pid;
+            mention.next = m;
+            mention.edge_start = edge_start;
+            l.mentions.push(mention);
         }
         let np = i.count(24)?;
         for _ in 0..np {

@@ -197,7 +197,10 @@ pub(crate) fn pack_phone(raw: &str) -> u64 {
         return 0;
     }
     // A leading 1 marker keeps landline zeros (0371…) significant.
-    format!("1{d}").parse().unwrap_or(0)
+    format!("1{d}")
+        .parse()
+        .map(super::state::key40)
+        .unwrap_or(0)
 }
 
 /// An online account as a 64-bit key (0: none): trimmed, full-width Latin and digits folded to ASCII,
@@ -216,7 +219,7 @@ pub(crate) fn pack_account(raw: &str) -> u64 {
         return 0;
     }
     // Tagged so that an account never equals the hash of a name or place; 0 is reserved.
-    hash_str(&format!("account\u{1f}{s}")).max(1)
+    super::state::key40(hash_str(&format!("account\u{1f}{s}"))).max(1)
 }
 
 /// The facts of one mention that comparison needs.

@@ -583,29 +583,94 @@ pub(crate) struct DupEdge {
     pub exact: bool,
 }
 
-/// One petitioner as named on one record (信访人 / one co-signer of a joint letter).
+/// One petitioner as named on one record (信访人 / one co-signer of a joint letter). 40 bytes: the
+/// phone and account keys are 40-bit ([`key40`]), the ID kind and repeat mark share a byte, and
+/// the number of petitioner links is not stored (a mention's links end where the next mention's
+/// begin, see `Linker::person_edges`).
 #[derive(Clone, Debug)]
 pub(crate) struct Mention {
     pub record: u32,
     /// Normalised name symbol, or [`NONE`].
     pub name: u32,
-    /// Phone digits as a number (0: none). Landlines keep their area code.
-    pub phone: u64,
-    /// Hash of the online account (留言用户), 0: none (see `petitioner::pack_account`).
-    pub account: u64,
-    /// ID number packed 4 bits a character (0–9, 10 = X, 15 = absent), 18 characters.
-    pub id: [u8; 9],
-    /// 0 none, 1 valid or legacy (a key), 2 present but invalid (compare, never a key).
-    pub id_kind: u8,
-    /// This mention's record is not the first of its matter group in this petitioner's cluster.
-    pub repeat: bool,
     /// Petitioner slot in `Linker::pids`.
     pub pid: u32,
     /// Next mention of the same petitioner (circular).
     pub next: u32,
-    /// Accepted links to older mentions: `pedges[edge_start..+edge_count]`.
+    /// Accepted links to older mentions start at `pedges[edge_start]`.
     pub edge_start: u32,
-    pub edge_count: u8,
+    phone_lo: u32,
+    account_lo: u32,
+    phone_hi: u8,
+    account_hi: u8,
+    /// ID number packed 4 bits a character (0–9, 10 = X, 15 = absent), 18 characters.
+    pub id: [u8; 9],
+    /// Bits 0–1: ID kind; bit 2: repeat.
+    flags: u8,
+}
+
+const MENTION_REPEAT: u8 = 4;
+
+impl Mention {
+    /// A mention not linked yet. `phone` and `account` are keys from
+    /// `petitioner::pack_phone` / `pack_account` (below 2^40); `id_kind` is 0 none, 1 valid or
+    /// legacy (a key), 2 present but invalid (compare, never a key).
+    pub(crate) fn new(
+        record: u32,
+        name: u32,
+        phone: u64,
+        account: u64,
+        id: [u8; 9],
+        id_kind: u8,
+    ) -> Self {
+        let (phone, account) = (key40(phone), key40(account));
+        Mention {
+            record,
+            name,
+            pid: NONE,
+            next: NONE,
+            edge_start: 0,
+            phone_lo: phone as u32,
+            account_lo: account as u32,
+            phone_hi: (phone >> 32) as u8,
+            account_hi: (account >> 32) as u8,
+            id,
+            flags: id_kind & 3,
+        }
+    }
+
+    /// Phone key (0: none). Landlines keep their area code.
+    pub(crate) fn phone(&self) -> u64 {
+        ((self.phone_hi as u64) << 32) | self.phone_lo as u64
+    }
+
+    /// Online account key (留言用户), 0: none.
+    pub(crate) fn account(&self) -> u64 {
+        ((self.account_hi as u64) << 32) | self.account_lo as u64
+    }
+
+    pub(crate) fn id_kind(&self) -> u8 {
+        self.flags & 3
+    }
+
+    /// This mention's record is not the first of its matter group in this petitioner's cluster.
+    pub(crate) fn repeat(&self) -> bool {
+        self.flags & MENTION_REPEAT != 0
+    }
+
+    pub(crate) fn set_repeat(&mut self, repeat: bool) {
+        self.flags = (self.flags & !MENTION_REPEAT) | if repeat { MENTION_REPEAT } else { 0 };
+    }
+}
+
+/// A phone number or account hash as a key below 2^40: kept as it is when it fits (every
+/// mobile and most landlines with their area code), else hashed into [2^39, 2^40). Idempotent,
+/// so keys read back from a saved state stay equal to fresh ones.
+pub(crate) fn key40(v: u64) -> u64 {
+    if v < 1 << 40 {
+        v
+    } else {
+        (mix64(v) & ((1 << 39) - 1)) | (1 << 39)
+    }
 }
 
 /// An accepted petitioner link from a mention to an older one.
