@@ -76,8 +76,13 @@ impl IngestOptions {
 
 /// Total memory of the machine (Linux `MemTotal`), when known.
 fn memory_bytes() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    proc_kilobytes("/proc/meminfo", "MemTotal:")
+}
+
+/// A `KEY: N kB` line of a Linux `/proc` file, in bytes.
+fn proc_kilobytes(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
@@ -738,8 +743,5 @@ pub fn read_files(engine: &Engine, inputs: &[PathBuf], process: bool) -> Vec<Rea
 
 /// Peak resident set size of this process (`VmHWM` in `/proc/self/status`), on Linux.
 pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    proc_kilobytes("/proc/self/status", "VmHWM:")
 }

@@ -63,17 +63,7 @@ impl SearchTokens {
 
     /// The tokens with their positions, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, usize)> + '_ {
-        let mut position = 0;
-        self.0
-            .split_inclusive([NEXT, SAME])
-            .filter_map(move |part| {
-                let (word, sep) = part.split_at(part.len() - 1);
-                let at = position;
-                if sep.starts_with(NEXT) {
-                    position += 1;
-                }
-                (!word.is_empty()).then_some((word, at))
-            })
+        EncodedWords::new(&self.0).map(|(word, position, _)| (word, position))
     }
 
     fn push(&mut self, word: &str, sep: char) {
@@ -200,37 +190,59 @@ pub struct WordListTokenizer;
 
 /// The token stream of [`WordListTokenizer`]: one reused token, no allocation per word.
 pub struct WordListStream<'a> {
+    words: EncodedWords<'a>,
+    token: Token,
+}
+
+/// Reads a [`SearchTokens`] encoding: (word, position, byte offset) of each token.
+struct EncodedWords<'a> {
     rest: &'a str,
     offset: usize,
     position: usize,
-    token: Token,
+}
+
+impl<'a> EncodedWords<'a> {
+    fn new(encoded: &'a str) -> Self {
+        EncodedWords {
+            rest: encoded,
+            offset: 0,
+            position: 0,
+        }
+    }
+}
+
+impl<'a> Iterator for EncodedWords<'a> {
+    type Item = (&'a str, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let end = self.rest.find([NEXT, SAME])?;
+            let word = &self.rest[..end];
+            let from = self.offset;
+            let position = self.position;
+            if self.rest[end..].starts_with(NEXT) {
+                self.position += 1;
+            }
+            self.rest = &self.rest[end + 1..];
+            self.offset += end + 1;
+            if !word.is_empty() {
+                return Some((word, position, from));
+            }
+        }
+    }
 }
 
 impl TokenStream for WordListStream<'_> {
     fn advance(&mut self) -> bool {
-        loop {
-            let Some(end) = self.rest.find([NEXT, SAME]) else {
-                return false;
-            };
-            let word = &self.rest[..end];
-            let next = self.rest[end..].starts_with(NEXT);
-            let from = self.offset;
-            self.rest = &self.rest[end + 1..];
-            self.offset += end + 1;
-            let position = self.position;
-            if next {
-                self.position += 1;
-            }
-            if word.is_empty() {
-                continue;
-            }
-            self.token.text.clear();
-            self.token.text.push_str(word);
-            self.token.offset_from = from;
-            self.token.offset_to = from + end;
-            self.token.position = position;
-            return true;
-        }
+        let Some((word, position, from)) = self.words.next() else {
+            return false;
+        };
+        self.token.text.clear();
+        self.token.text.push_str(word);
+        self.token.offset_from = from;
+        self.token.offset_to = from + word.len();
+        self.token.position = position;
+        true
     }
     fn token(&self) -> &Token {
         &self.token
@@ -244,9 +256,7 @@ impl Tokenizer for WordListTokenizer {
     type TokenStream<'a> = WordListStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordListStream<'a> {
         WordListStream {
-            rest: text,
-            offset: 0,
-            position: 0,
+            words: EncodedWords::new(text),
             token: Token::default(),
         }
     }

@@ -914,6 +914,20 @@ const RETYPE_SWAPS: &[(char, char)] = &[
     ('。', '！'),
 ];
 
+/// (paragraph, sentence) of every narrative sentence of a letter.
+fn fact_positions(paras: &[Vec<(Kind, String)>]) -> Vec<(usize, usize)> {
+    paras
+        .iter()
+        .enumerate()
+        .flat_map(|(p, para)| {
+            para.iter()
+                .enumerate()
+                .filter(|(_, (k, _))| *k == Kind::Fact)
+                .map(move |(s, _)| (p, s))
+        })
+        .collect()
+}
+
 fn duplicate(world: &World, i: usize, j: usize, kind: DupKind, mut letter: Letter) -> Letter {
     let mut rng = rng_for(world.seed, 0x4455_5050, i as u64);
     letter.truth.duplicate_group = Some(format!("D{j:06}"));
@@ -934,34 +948,14 @@ fn duplicate(world: &World, i: usize, j: usize, kind: DupKind, mut letter: Lette
     match kind {
         DupKind::Retyped => {
             // Drop one narrative sentence and change a few characters in others.
-            let facts: Vec<(usize, usize)> = letter
-                .paras
-                .iter()
-                .enumerate()
-                .flat_map(|(p, para)| {
-                    para.iter()
-                        .enumerate()
-                        .filter(|(_, (k, _))| *k == Kind::Fact)
-                        .map(move |(s, _)| (p, s))
-                })
-                .collect();
+            let facts = fact_positions(&letter.paras);
             if facts.len() > 2 {
                 let (p, s) = facts[rng.random_range(0..facts.len())];
                 letter.paras[p].remove(s);
                 letter.paras.retain(|para| !para.is_empty());
             }
             for _ in 0..rng.random_range(1..=4) {
-                let cands: Vec<(usize, usize)> = letter
-                    .paras
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(p, para)| {
-                        para.iter()
-                            .enumerate()
-                            .filter(|(_, (k, _))| *k == Kind::Fact)
-                            .map(move |(s, _)| (p, s))
-                    })
-                    .collect();
+                let cands = fact_positions(&letter.paras);
                 if cands.is_empty() {
                     break;
                 }

@@ -348,9 +348,9 @@ pub fn clean_ocr(raw: &str) -> String {
     }
 }
 
-/// The full clean-up: fold code points, normalise line ends, drop page-number lines, clean every
-/// line, join hard-wrapped lines and clean the joined lines again.
-fn clean_ocr_full(raw: &str) -> String {
+/// The lines of `raw` with code points folded, line ends normalised, page-number lines dropped
+/// and each line cleaned (before hard-wrapped lines are joined).
+fn cleaned_lines(raw: &str) -> Vec<String> {
     let mut folded = String::with_capacity(raw.len());
     for c in raw.chars() {
         fold_char(c, &mut folded);
@@ -359,12 +359,17 @@ fn clean_ocr_full(raw: &str) -> String {
         .replace("\r\n", "\n")
         .replace(['\r', '\u{0c}'], "\n")
         .replace('\u{feff}', "");
-    let lines: Vec<String> = normalised
+    normalised
         .split('\n')
         .filter(|l| !is_page_number_line(l))
         .map(clean_line)
-        .collect();
-    let joined = join_wrapped_lines(&lines);
+        .collect()
+}
+
+/// The full clean-up: fold code points, normalise line ends, drop page-number lines, clean every
+/// line, join hard-wrapped lines and clean the joined lines again.
+fn clean_ocr_full(raw: &str) -> String {
+    let joined = join_wrapped_lines(&cleaned_lines(raw));
     // Punctuation and gaps at a former line break (`联系电话` + `: 139…`) are cleaned again
     // on the joined line, so that a second run finds nothing left to do.
     joined
@@ -1020,20 +1025,7 @@ mod tests {
 
     /// `clean_ocr` as it was before the fast path (full clean-up, reference joining).
     fn clean_ocr_reference(raw: &str) -> String {
-        let mut folded = String::new();
-        for c in raw.chars() {
-            fold_char(c, &mut folded);
-        }
-        let normalised = folded
-            .replace("\r\n", "\n")
-            .replace(['\r', '\u{0c}'], "\n")
-            .replace('\u{feff}', "");
-        let lines: Vec<String> = normalised
-            .split('\n')
-            .filter(|l| !is_page_number_line(l))
-            .map(clean_line)
-            .collect();
-        join_wrapped_lines_reference(&lines)
+        join_wrapped_lines_reference(&cleaned_lines(raw))
             .iter()
             .map(|l| clean_line(l))
             .collect::<Vec<_>>()

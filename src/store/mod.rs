@@ -205,7 +205,7 @@ impl Store {
     /// The tantivy document of a record, given the search-mode words of its
     /// [`indexed_text`] from the segmenter and the [`file_key`] of its source file.
     pub fn document(&self, mut record: Record, words: &SearchTokens, key: &str) -> TantivyDocument {
-        // Most letters need no clean-up: their original is their text, stored once.
+        // A record whose text needed no clean-up stores it once (restored in `record_of`).
         if record.original == record.text {
             record.original.clear();
         }
