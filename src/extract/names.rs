@@ -20,7 +20,7 @@ use rustc_hash::FxHashSet as HashSet;
 use std::sync::LazyLock;
 
 /// Single-character surnames, most common first.
-const SURNAMES_1: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由";
+const SURNAMES_1: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由傅赖阎洪";
 
 /// Two-character surnames.
 const SURNAMES_2: &[&str] = &[
@@ -209,6 +209,14 @@ const COMMON_WORDS: &[&str] = &[
     "元旦",
     "元钱",
     "水利",
+    "居民",
+    "居住",
+    "居委会",
+    "权益",
+    "权利",
+    "洪水",
+    "洪涝",
+    "赖账",
 ];
 
 /// Characters that never stand in a given name: grammar words, calendar and address words. In a
@@ -261,7 +269,7 @@ const EXCLUDING_CUES: &[&str] = &["代笔", "代书", "代写", "律师", "见�
 static SIGNATURE_RE: LazyLock<Regex> = LazyLock::new(|| {
     let cues = SIGNATURE_CUES.join("|");
     Regex::new(&format!(
-        r"(?P<cue>{cues})\s*(?:[（(](?:签名|签字|盖章|手印|按手印)[）)])?\s*(?:[：:；;]|为|是)?[ \t\u{{3000}}]*(?P<list>[^\n]*)"
+        r"(?P<cue>{cues})\s*(?:[（(]?(?:签名|签字|盖章|手印|按手印|姓名)[）)]?)?\s*(?:[：:；;]|为|是)?[ \t\u{{3000}}]*(?P<list>[^\n]*)"
     ))
     .expect("signature regex")
 });
@@ -275,6 +283,12 @@ static SELF_INTRO_RE: LazyLock<Regex> = LazyLock::new(|| {
 static TABLE_ROW_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t\u{3000}]*(?:[0-9]{1,3}[.、．)）]?[ \t]*)?(?P<name>\p{Han}{2,4})(?:[ \t\u{3000}]+[男女])?(?:[ \t\u{3000}]+[0-9]{1,3}岁?)?[ \t\u{3000}（(，,]*(?:电话|手机|身份证号?|联系电话)?[：:]?[ \t]*(?P<num>[0-9Xx][0-9Xx \-]{9,})")
         .expect("table row regex")
+});
+
+/// The next entry of a run-together table row, right after the previous entry's numbers.
+static ROW_ENTRY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\A(?:[ \t\u{3000}]*(?:电话|手机|联系电话)[：:]?[ \t]*[0-9][0-9 \-]{6,})*[ \t\u{3000}，,、；;]*(?P<name>\p{Han}{2,4})(?:[ \t\u{3000}]+[男女])?[ \t\u{3000}（(，,]*(?:电话|手机|身份证号?|联系电话)?[：:]?[ \t]*(?P<num>[0-9Xx][0-9Xx \-]{9,})")
+        .expect("row entry regex")
 });
 
 /// A name found in a text.
@@ -655,6 +669,44 @@ impl NameFinder {
     /// Petitioner names in `body`, in order of appearance, without duplicates: signature lines
     /// (`信访人：王建国`, `签名：张三 李四`), signature tables (name + ID/phone per row), and
     /// self-introductions (`我叫王建国`, `本人王建国`) when no signature names exist.
+    /// The signers of one table row, which holds several `name ID-number phone` entries when the
+    /// line breaks between rows were lost (a PDF text layer, OCR): each entry's ID number and
+    /// phone are the numbers up to the next entry's name, not the rest of the line.
+    fn row_entries(
+        &self,
+        body: &str,
+        name: regex::Match,
+        num: regex::Match,
+        line_end: usize,
+        out: &mut Vec<NameHit>,
+    ) {
+        let mut current = (name.as_str(), name.start(), name.end());
+        let mut from = num.end();
+        while let Some(next) = ROW_ENTRY_RE
+            .captures(&body[from..line_end])
+            .filter(|c| self.is_name(&c["name"]))
+        {
+            let n = next.name("name").expect("name group");
+            let num = next.name("num").expect("num group");
+            let (name, start, tail) = current;
+            out.push(NameHit {
+                name: name.to_owned(),
+                start,
+                end: start + name.len(),
+                row_tail: Some((tail, from + n.start())),
+            });
+            current = (n.as_str(), from + n.start(), from + n.end());
+            from += num.end();
+        }
+        let (name, start, tail) = current;
+        out.push(NameHit {
+            name: name.to_owned(),
+            start,
+            end: start + name.len(),
+            row_tail: Some((tail, line_end)),
+        });
+    }
+
     pub(crate) fn find(&self, body: &str) -> Vec<NameHit> {
         let mut sig: Vec<NameHit> = Vec::new();
         for caps in SIGNATURE_RE.captures_iter(body) {
@@ -681,12 +733,7 @@ impl NameFinder {
                 let line_end = body[num.start()..]
                     .find('\n')
                     .map_or(body.len(), |i| num.start() + i);
-                sig.push(NameHit {
-                    name: name.as_str().to_owned(),
-                    start: name.start(),
-                    end: name.end(),
-                    row_tail: Some((num.start(), line_end)),
-                });
+                self.row_entries(body, name, num, line_end, &mut sig);
             }
         }
         if sig.is_empty() {
@@ -718,7 +765,9 @@ impl NameFinder {
         for h in &mut sig {
             h.name = self.drop_inserted_speck(&h.name);
         }
-        sig.sort_by_key(|h| h.start);
+        // A name found twice at one place (a signature line that is also a table row) keeps the
+        // narrowest row: the one that ends where the next signer's entry begins.
+        sig.sort_by_key(|h| (h.start, h.row_tail.map_or(usize::MAX, |(s, e)| e - s)));
         let mut seen = HashSet::default();
         sig.retain(|h| seen.insert(h.name.clone()));
         sig
@@ -748,6 +797,43 @@ mod tests {
         assert!(!s.is_name("李书记"));
         assert!(!s.is_name("我们大家"));
         assert!(SURNAMES_1.chars().count() >= 280);
+        // Top-100 surnames once missing from the list.
+        for name in ["傅正华", "赖小平", "阎勇", "洪秀英"] {
+            assert!(s.is_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn field_labels_are_not_co_signers() {
+        let letter =
+            "反映人：江建国\n居民身份证：411528198511098036\n电话15335329965\n2020年8月10日";
+        assert_eq!(names(letter), ["江建国"]);
+        assert_eq!(
+            names("我是阎勇，家住清溪县朱砂镇铁炉村。今年洪水冲毁了房屋。"),
+            ["阎勇"]
+        );
+        // A signature table whose line breaks were lost: each signer keeps their own numbers.
+        let run = "全体签名人：\n王春生  身份证411528196407306879手机130 4027 5909郑芳  身份证411528198410024740王建军  身份证411528193412062617\n2022年3月20日";
+        let hits = NameFinder::new().find(run);
+        let found: Vec<(&str, &str)> = hits
+            .iter()
+            .map(|h| (h.name.as_str(), h.row_tail.map_or("", |(s, e)| &run[s..e])))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("王春生", "  身份证411528196407306879手机130 4027 5909"),
+                ("郑芳", "  身份证411528198410024740"),
+                ("王建军", "  身份证411528193412062617"),
+            ]
+        );
+        // A cue with its own label: 信访人签名, 反映人（签字）, 信访人姓名.
+        assert_eq!(
+            names("此致\n敬礼！\n\n信访人签名：潘桂珍\n二〇二二年四月十四日"),
+            ["潘桂珍"]
+        );
+        assert_eq!(names("反映人（签字）：刘茂林\n"), ["刘茂林"]);
+        assert_eq!(names("信访人姓名：张秀兰 电话：15907432447"), ["张秀兰"]);
     }
 
     #[test]
