@@ -298,10 +298,19 @@ pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
                 .or_default()
                 .push(mention.clone());
             let name = p["name"].as_str();
+            // The k-th truth petitioner of a name is the k-th extracted one (two co-signers
+            // may share a name).
+            let k = petitioners[..i]
+                .iter()
+                .filter(|q| name.is_some() && q["name"].as_str() == name)
+                .count();
             let pid = r
                 .petitioners
                 .iter()
-                .position(|x| name.is_some() && x.name.as_deref() == name)
+                .enumerate()
+                .filter(|(_, x)| name.is_some() && x.name.as_deref() == name)
+                .nth(k)
+                .map(|(j, _)| j)
                 .and_then(|k| pids.get(k))
                 .filter(|s| !s.is_empty())
                 .cloned()

@@ -16,7 +16,7 @@
 
 use crate::ingest::text::is_han;
 use regex::Regex;
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::LazyLock;
 
 /// Single-character surnames, most common first.
@@ -768,8 +768,23 @@ impl NameFinder {
         // A name found twice at one place (a signature line that is also a table row) keeps the
         // narrowest row: the one that ends where the next signer's entry begins.
         sig.sort_by_key(|h| (h.start, h.row_tail.map_or(usize::MAX, |(s, e)| e - s)));
-        let mut seen = HashSet::default();
-        sig.retain(|h| seen.insert(h.name.clone()));
+        sig.dedup_by(|b, a| a.start == b.start);
+        // A name seen again is the same signer (a self-introduction and a signature), except on
+        // two rows of a signature table, each with its own numbers: two co-signers named 李秀英.
+        let mut seen: HashMap<String, bool> = HashMap::default();
+        sig.retain(|h| {
+            let row = h.row_tail.is_some_and(|(s, e)| body[s..e].bytes().any(|b| b.is_ascii_digit()));
+            match seen.get_mut(&h.name) {
+                None => {
+                    seen.insert(h.name.clone(), row);
+                    true
+                }
+                Some(all_rows) => {
+                    *all_rows &= row;
+                    *all_rows
+                }
+            }
+        });
         sig
     }
 }
@@ -827,6 +842,11 @@ mod tests {
                 ("王建军", "  身份证411528193412062617"),
             ]
         );
+        // Two co-signers of one name, each on a row with their own ID number.
+        let two = "联名群众签名：\n戴双喜\n李秀英（410222194001124640）\n王兰芳\n李秀英（411528199101301868）\n2024年6月16日";
+        assert_eq!(names(two), ["戴双喜", "李秀英", "王兰芳", "李秀英"]);
+        // The same person introduced and signing is one petitioner.
+        assert_eq!(names("我叫李秀英，家住东关村。\n反映人：李秀英（410222194001124640）"), ["李秀英"]);
         // A cue with its own label: 信访人签名, 反映人（签字）, 信访人姓名.
         assert_eq!(
             names("此致\n敬礼！\n\n信访人签名：潘桂珍\n二〇二二年四月十四日"),

@@ -268,7 +268,8 @@ pub fn generate(opts: &GenOptions, gazetteer_toml: &str) -> io::Result<GenReport
         }
     }
 
-    // PDFs: copies with distinct names, truth for the path only.
+    // PDFs: copies with distinct names, truth for the path and for the copies: every copy of one
+    // source PDF is the same letter received again (one duplicate group).
     if !pdf_sources.is_empty() {
         let dir = opts.out.join("pdf");
         std::fs::create_dir_all(&dir)?;
@@ -297,7 +298,7 @@ pub fn generate(opts: &GenOptions, gazetteer_toml: &str) -> io::Result<GenReport
                 law_related: None,
                 forwarded: None,
                 person_ids: Vec::new(),
-                duplicate_group: None,
+                duplicate_group: Some(format!("PDF{}", n % pdf_sources.len())),
             };
             serde_json::to_writer(&mut truth, &line)?;
             truth.write_all(b"\n")?;

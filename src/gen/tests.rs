@@ -316,7 +316,7 @@ fn vocabulary_is_varied() {
 }
 
 #[test]
-fn pdfs_are_copied_with_path_only_truth() {
+fn pdfs_are_copied_with_copies_as_duplicates() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/pdf/libreoffice");
     if !src.is_dir() {
         return; // the sample corpus is not present in this checkout
@@ -331,8 +331,23 @@ fn pdfs_are_copied_with_path_only_truth() {
     let truth = read_truth(&out);
     let pdfs: Vec<_> = truth.iter().filter(|t| t.format == "pdf").collect();
     assert_eq!(pdfs.len(), 25);
-    for t in pdfs {
+    for t in &pdfs {
         assert!(out.join(&t.path).is_file());
         assert!(t.category.is_none() && t.petitioners.is_empty() && t.risk.is_none());
     }
+    // Two copies are one duplicate group exactly when their bytes are equal.
+    let bytes: Vec<Vec<u8>> = pdfs
+        .iter()
+        .map(|t| std::fs::read(out.join(&t.path)).unwrap())
+        .collect();
+    let mut groups = 0;
+    for i in 0..pdfs.len() {
+        for j in i + 1..pdfs.len() {
+            let same = pdfs[i].duplicate_group.is_some()
+                && pdfs[i].duplicate_group == pdfs[j].duplicate_group;
+            assert_eq!(same, bytes[i] == bytes[j], "{} {}", pdfs[i].path, pdfs[j].path);
+            groups += usize::from(same);
+        }
+    }
+    assert!(groups > 0);
 }
