@@ -529,6 +529,7 @@ impl Writer<'_> {
             self.writer.commit()?;
             self.store.reload();
         }
+        self.linker.texts_readable();
         let dir = &self.options.index_dir;
         self.linker
             .save(&dir.join("link"))

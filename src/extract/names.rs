@@ -773,7 +773,9 @@ impl NameFinder {
         // two rows of a signature table, each with its own numbers: two co-signers named 李秀英.
         let mut seen: HashMap<String, bool> = HashMap::default();
         sig.retain(|h| {
-            let row = h.row_tail.is_some_and(|(s, e)| body[s..e].bytes().any(|b| b.is_ascii_digit()));
+            let row = h
+                .row_tail
+                .is_some_and(|(s, e)| body[s..e].bytes().any(|b| b.is_ascii_digit()));
             match seen.get_mut(&h.name) {
                 None => {
                     seen.insert(h.name.clone(), row);
@@ -846,7 +848,10 @@ mod tests {
         let two = "联名群众签名：\n戴双喜\n李秀英（410222194001124640）\n王兰芳\n李秀英（411528199101301868）\n2024年6月16日";
         assert_eq!(names(two), ["戴双喜", "李秀英", "王兰芳", "李秀英"]);
         // The same person introduced and signing is one petitioner.
-        assert_eq!(names("我叫李秀英，家住东关村。\n反映人：李秀英（410222194001124640）"), ["李秀英"]);
+        assert_eq!(
+            names("我叫李秀英，家住东关村。\n反映人：李秀英（410222194001124640）"),
+            ["李秀英"]
+        );
         // A cue with its own label: 信访人签名, 反映人（签字）, 信访人姓名.
         assert_eq!(
             names("此致\n敬礼！\n\n信访人签名：潘桂珍\n二〇二二年四月十四日"),

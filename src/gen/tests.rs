@@ -345,7 +345,13 @@ fn pdfs_are_copied_with_copies_as_duplicates() {
         for j in i + 1..pdfs.len() {
             let same = pdfs[i].duplicate_group.is_some()
                 && pdfs[i].duplicate_group == pdfs[j].duplicate_group;
-            assert_eq!(same, bytes[i] == bytes[j], "{} {}", pdfs[i].path, pdfs[j].path);
+            assert_eq!(
+                same,
+                bytes[i] == bytes[j],
+                "{} {}",
+                pdfs[i].path,
+                pdfs[j].path
+            );
             groups += usize::from(same);
         }
     }

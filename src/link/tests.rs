@@ -554,6 +554,58 @@ fn exact_and_near_duplicates_form_one_group() {
         .any(|e| !e.exact && e.similarity >= 0.6));
 }
 
+/// A letter re-sent with a paragraph added, in a later batch, before the first copy's text can be
+/// read back (an ingest commits every 100,000 records): the pair is judged on exact shingles, not on
+/// the sketch estimate, which for this pair falls below the threshold.
+#[test]
+fn near_duplicate_in_a_later_batch_is_verified_before_its_text_is_readable() {
+    let body = format!("{}{}", land_letter(), filler(1, 160));
+    let fp = |t: &str| duplicate::fingerprint(&duplicate::normalise_body(t, &[]), "");
+    let a = fp(&body);
+    // An added paragraph whose sketch happens to agree little: exact ≥ 0.7, estimate < 0.7.
+    let (copy, exact, estimate) = (0..500u64)
+        .map(|seed| {
+            let copy = format!("{body}{}", filler(seed + 100, 60));
+            let b = fp(&copy);
+            let exact = duplicate::jaccard(&a.shingles, &b.shingles);
+            (
+                copy,
+                exact,
+                duplicate::sketch_similarity(&a.sketch, &b.sketch),
+            )
+        })
+        .find(|(_, exact, estimate)| {
+            *exact >= duplicate::DUP_JACCARD && *estimate < duplicate::DUP_JACCARD
+        })
+        .expect("a copy whose sketch underestimates it");
+    assert!(exact < 0.9 && estimate < exact);
+    let letter = |id: &str, text: &str| {
+        rec(
+            id,
+            "2023-05-01",
+            vec![p("陈国强")],
+            Some("城关镇"),
+            Some("东关村"),
+            "land",
+            None,
+            text,
+        )
+    };
+    let run = |readable_between: bool| {
+        let mut l = Linker::new();
+        let mut first = vec![letter("a", &body)];
+        l.link_batch(&mut first);
+        if readable_between {
+            l.texts_readable(); // and the text source (none here) cannot give it: estimate only
+        }
+        let mut second = vec![letter("b", &copy)];
+        l.link_batch(&mut second);
+        second[0].duplicate_of.clone()
+    };
+    assert_eq!(run(false).as_deref(), Some("a"));
+    assert_eq!(run(true), None);
+}
+
 #[test]
 fn photocopied_joint_letter_with_different_signers_is_one_group() {
     let body = land_letter();
@@ -1389,6 +1441,8 @@ fn synthetic_scale() {
     let t = std::time::Instant::now();
     for chunk in records.chunks_mut(10_000) {
         l.link_batch(chunk);
+        // As an ingest's commit would: the state measured is the archive's, not a window's.
+        l.texts_readable();
     }
     let link_time = t.elapsed();
     let mem = l.memory_bytes();
