@@ -23,7 +23,7 @@ use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::TermQuery;
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing,
-    TextOptions, Value, FAST, STORED, STRING,
+    TextOptions, Value, STORED, STRING,
 };
 use tantivy::{DateTime, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
@@ -60,18 +60,23 @@ pub struct Fields {
 impl Fields {
     fn build() -> (Schema, Fields) {
         let mut b = Schema::builder();
-        let text = |tokenizer: &str| {
+        let text = |tokenizer: &str, option: IndexRecordOption| {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(tokenizer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                    .set_index_option(option),
             )
         };
         let fields = Fields {
             id: b.add_text_field("id", STRING | STORED),
             file_key: b.add_text_field("file_key", STRING | STORED),
-            body: b.add_text_field("body", text(JIEBA)),
-            grams: b.add_text_field("grams", text(GRAMS)),
+            // Words are looked up one at a time (phrases go to the bigrams): frequencies for
+            // ranking, no positions.
+            body: b.add_text_field("body", text(JIEBA, IndexRecordOption::WithFreqs)),
+            grams: b.add_text_field(
+                "grams",
+                text(GRAMS, IndexRecordOption::WithFreqsAndPositions),
+            ),
             date: b.add_date_field(
                 "date",
                 DateOptions::default()
@@ -79,14 +84,14 @@ impl Fields {
                     .set_fast()
                     .set_precision(DateTimePrecision::Seconds),
             ),
-            category: b.add_text_field("category", STRING | FAST),
-            flag: b.add_text_field("flag", STRING | FAST),
-            county: b.add_text_field("county", STRING | FAST),
-            township: b.add_text_field("township", STRING | FAST),
-            village: b.add_text_field("village", STRING | FAST),
-            level: b.add_text_field("level", STRING | FAST),
-            format: b.add_text_field("format", STRING | FAST),
-            petitioner_id: b.add_text_field("petitioner_id", STRING | FAST),
+            category: b.add_text_field("category", STRING),
+            flag: b.add_text_field("flag", STRING),
+            county: b.add_text_field("county", STRING),
+            township: b.add_text_field("township", STRING),
+            village: b.add_text_field("village", STRING),
+            level: b.add_text_field("level", STRING),
+            format: b.add_text_field("format", STRING),
+            petitioner_id: b.add_text_field("petitioner_id", STRING),
             record: b.add_text_field("record", STORED),
         };
         (b.build(), fields)
@@ -106,19 +111,20 @@ pub struct Store {
 /// Errors opening or writing the index folder.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("index {path}: {source}")]
+    // The source is printed by the caller's error chain (`{:#}`), not repeated here.
+    #[error("index {path}")]
     Tantivy {
         path: String,
         source: tantivy::TantivyError,
     },
-    #[error("index {path}: {source}")]
+    #[error("index {path}")]
     Io {
         path: String,
         source: std::io::Error,
     },
     #[error("index {0} does not exist yet: run `xinfang ingest` first")]
     Missing(String),
-    #[error("index {path}: stored record is not valid JSON: {source}")]
+    #[error("index {path}: stored record is not valid JSON")]
     BadRecord {
         path: String,
         source: serde_json::Error,
@@ -138,9 +144,14 @@ impl Store {
             path: path.clone(),
             source: std::io::Error::other(e.to_string()),
         })?;
-        let index = Index::open_or_create(mmap, schema).map_err(|source| StoreError::Tantivy {
-            path: path.clone(),
-            source,
+        if dir.join("meta.json").exists() {
+            return Self::open(dir);
+        }
+        let index = Index::create(mmap, schema, Default::default()).map_err(|source| {
+            StoreError::Tantivy {
+                path: path.clone(),
+                source,
+            }
         })?;
         Ok(Self::with_tokenizers(index, fields, dir))
     }
