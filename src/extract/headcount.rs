@@ -101,8 +101,10 @@ pub(crate) fn stated_count(text: &str) -> StatedCount {
             || caps
                 .name("post")
                 .is_some_and(|p| matches!(p.as_str(), "联名" | "签名" | "集体"));
+        // `有`/`共有` state how many there are (`我们组一共有74户人家，大多数人家都和我家情况
+        // 差不多`: a description of the group), not who is behind the letter.
         let cue_word = match pre {
-            Some("有") | None => behind,
+            Some("有" | "共有") | None => behind,
             Some(_) => true,
         };
         let of_households = pre.is_none() && households_end == Some(m.start());
@@ -171,6 +173,13 @@ mod tests {
             Some(68)
         );
         assert_eq!(stated_count("全组22户，68人参加").people, None);
+        // How big the group is, said by one writer: no count of petitioners.
+        let one = stated_count("我们组一共有74户人家，大多数人家都和我家情况差不多。");
+        assert_eq!(one.best(), None);
+        assert_eq!(
+            stated_count("我们组共有32户联名反映").best().map(|x| x.0),
+            Some(32)
+        );
     }
 
     #[test]
