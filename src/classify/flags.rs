@@ -115,6 +115,7 @@ const CUES: &[(Cue, &[&str])] = &[
             "拼命",
             "死给",
             "堵路",
+            "去堵",
             "堵门",
             "堵大门",
             "拦路",
@@ -154,7 +155,9 @@ const CUES: &[(Cue, &[&str])] = &[
             "告到底",
             "闹到底",
             "闹事",
-            "讨个说法",
+            "全家老小",
+            "塔吊",
+            "楼顶",
             "一直上访",
             "天天上访",
             "去省里",
@@ -432,14 +435,15 @@ impl FlagRules {
         // What several rules ask about a sentence or a clause, counted once per record: hits of a
         // cue per sentence, cues present per clause, words per clause.
         let mut reported_in = vec![0usize; s + 1];
-        let mut condition_in = vec![0usize; s + 1];
+        // Condition words per sentence, with where they stand.
+        let mut conditions_in: Vec<Vec<(usize, &str)>> = vec![Vec::new(); s + 1];
         let mut clause_cues = vec![ClauseCues::default(); c + 1];
         for h in &hits {
             if has(h, Cue::Reported) {
                 reported_in[sent[h.start]] += 1;
             }
             if has(h, Cue::Condition) {
-                condition_in[sent[h.start]] += 1;
+                conditions_in[sent[h.start]].push((h.start, h.text.as_str()));
             }
             let cc = &mut clause_cues[clause[h.start]];
             cc.negation |= has(h, Cue::Negation);
@@ -488,7 +492,14 @@ impl FlagRules {
                 .is_some_and(|n| n.negation && !n.condition && (n.words <= 3 || n.join) && !n.risk)
         };
         let reported = |h: &Hit| in_sentence(h, &reported_in, Cue::Reported) || refused(h);
-        let threatened = |h: &Hit| in_sentence(h, &condition_in, Cue::Condition);
+        // A threat: a condition or will before the act (`再不解决，我就去…`), or `否则/不然` after
+        // it (`我们要上访到底，否则绝不罢休`). A `就` after it is narration (`下水道经常堵，…一下雨
+        // 路面就变成了河`).
+        let threatened = |h: &Hit| {
+            conditions_in[sent[h.start]].iter().any(|&(at, word)| {
+                at != h.start && (at < h.start || matches!(word, "否则" | "不然"))
+            })
+        };
 
         // collective
         // Counted people decide when the extraction stage counted them (a joint letter signed by
@@ -726,6 +737,9 @@ mod tests {
             "再不管，我们就把村口的公路堵了，看谁来管。",
             "再不给解决，我就从信访局楼上跳下去。",
             "我甚至想过到县委门口自焚。",
+            "如果这个月还没有结果，我就带着全家老小到市政府门口去讨说法。",
+            "村民们说了，下个月一起去堵县城的路口，让全县人都知道这件事。",
+            "再没有人管，我就爬到县政府对面的塔吊上去，看你们管不管。",
         ] {
             assert!(risk(t), "missed: {t}");
         }
@@ -742,6 +756,12 @@ mod tests {
             "我们去北京旅游过一次。",
             "村里有人劝我们去堵路，我们没有，我们相信组织会处理好。",
             "我们没有去县里闹，也从来没想过越级去北京。",
+            // A denial covers every item of its list (、 does not end the clause).
+            "我绝不会做喝农药、跳楼那样的傻事，只想讨个说法。",
+            // Seeking an explanation, however firmly, threatens nothing.
+            "老母亲临终前还念叨着此事，嘱咐我们一定要讨个说法。",
+            "我们小区的下水道经常堵，路边的排水沟被堵死，一下雨路面就变成了河。",
+            "工地的塔吊倒了，砸坏了我家的房子。",
         ] {
             assert!(!risk(t), "false alarm: {t}");
         }

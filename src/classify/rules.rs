@@ -24,8 +24,10 @@ pub(crate) fn is_sentence_end(t: &str) -> bool {
     ) || t.contains('\n')
 }
 
+/// A token that ends a clause. The enumeration comma `、` does not: it separates the items of one
+/// clause, which share its negation and its demand (`绝不会做喝农药、跳楼那样的傻事`).
 pub(crate) fn is_clause_end(t: &str) -> bool {
-    !is_han_word(t) && (is_sentence_end(t) || matches!(t, "，" | "," | "：" | ":" | "、"))
+    !is_han_word(t) && (is_sentence_end(t) || matches!(t, "，" | "," | "：" | ":"))
 }
 
 /// Starts with a character of the main CJK block (UTF-8 lead bytes 0xE4–0xE9): most tokens,
