@@ -564,7 +564,20 @@ impl FlagRules {
                 } else if h.text != "中央" && petition_in_sentence(tokens, &sent, sent[h.start]) {
                     push_once(&mut skip, &h.text);
                 }
-            } else if has(h, Cue::Higher) && !threatened(h) && went_there(tokens, h.start) {
+            } else if has(h, Cue::Higher)
+                && !threatened(h)
+                && went_there(tokens, h.start)
+                && (!matches!(h.text.as_str(), "省里" | "市里")
+                    || petition_in_sentence(tokens, &sent, sent[h.start])
+                    || tokens.get(h.end_hint(tokens)).is_some_and(|t| {
+                        matches!(
+                            *t,
+                            "领导" | "政府" | "部门" | "有关部门" | "信访局" | "信访办"
+                        )
+                    }))
+            {
+                // `省里`/`市里` are only places (`到了市里医院又要重新做一遍`) unless the sentence
+                // petitions or names a body there.
                 push_once(&mut skip, &h.text);
             }
         }
@@ -782,6 +795,17 @@ mod tests {
             vec!["受信级别：省级"]
         );
         assert!(!flags_of("尊敬的县领导：", Record::default()).contains_key("skip_level"));
+    }
+
+    #[test]
+    fn a_trip_to_the_city_is_not_skip_level() {
+        let skip = |t: &str| flags_of(t, Record::default()).contains_key("skip_level");
+        assert!(!skip(
+            "医院的检查结果在县里不认，到了市里医院又要重新做一遍。"
+        ));
+        assert!(skip("我们到市里反映过三次。"));
+        assert!(skip("我去找市里领导，领导让回县里。"));
+        assert!(skip("我们到市政府去过。"));
     }
 
     #[test]
