@@ -222,7 +222,7 @@ const COMMON_WORDS: &[&str] = &[
 /// Characters that never stand in a given name: grammar words, calendar and address words. In a
 /// name candidate they are OCR damage (Tesseract turns a stroke cluster into `人`, `第`…).
 const NON_NAME_CHARS: &str =
-    "的了是们这那就也都被把从对所不没第年月日号址话人村镇乡县市省区组局委会";
+    "的了是们这那就也都被把从对所不没第年月日号址话人村镇乡县市省区组局委会我你您他她";
 
 /// Words that make a line of a signature block a field, not a signer with an unusual surname
 /// (`联系电话 139…`, `地址：…`).
@@ -305,7 +305,7 @@ pub(crate) struct NameHit {
 const AFTER_NAME: &[&str] = &[
     "（", "(", "是", "男", "女", "系", "现", "家", "住", "今年", "电话", "身份", "联系", "村民",
     "年", "的", "和", "等", "向", "因", "在", "于", "出生", "汉族", "共", "代表", "一家", "同志",
-    "请求", "反映", "要求", "特",
+    "请求", "反映", "要求", "特", "我",
 ];
 
 fn chars_of(s: &str) -> Vec<char> {
@@ -479,7 +479,10 @@ impl NameFinder {
             }
             let tail: String = chars[len..].iter().take(4).collect();
             let name: String = chars[..len].iter().collect();
-            if AFTER_NAME.iter().any(|w| tail.starts_with(w)) && self.is_name(&name) {
+            if AFTER_NAME.iter().any(|w| tail.starts_with(w))
+                && self.is_name(&name)
+                && !name.chars().skip(1).any(|c| NON_NAME_CHARS.contains(c))
+            {
                 return Some(name);
             }
         }
@@ -859,6 +862,8 @@ mod tests {
         );
         assert_eq!(names("反映人（签字）：刘茂林\n"), ["刘茂林"]);
         assert_eq!(names("信访人姓名：张秀兰 电话：15907432447"), ["张秀兰"]);
+        // A signature run into the next line: the pronoun is not part of the name.
+        assert_eq!(names("写信人：孙丽我的手机号183 0926 8331"), ["孙丽"]);
     }
 
     #[test]

@@ -641,6 +641,11 @@ fn starts_block(line: &str) -> bool {
         "申诉人",
         "控告人",
         "上访人",
+        "写信人",
+        "求助人",
+        "来访人",
+        "投诉人",
+        "请愿人",
         "具名",
         "签名",
         "署名",
@@ -954,6 +959,16 @@ mod tests {
         assert_eq!(clean_ocr(typed), typed);
         let crlf = typed.replace('\n', "\r\n");
         assert_eq!(clean_ocr(&crlf), typed);
+    }
+
+    #[test]
+    fn a_signature_line_takes_no_continuation() {
+        for cue in ["写信人", "信访人", "求助人", "投诉人"] {
+            let t = format!(
+                "再次恳求领导为民做主！\n\n{cue}：孙丽\n我的手机号183 0926 8331\n2022-03-29"
+            );
+            assert_eq!(clean_ocr(&t), t, "{cue}");
+        }
     }
 
     #[test]
