@@ -106,6 +106,19 @@ fn clause_before(text: &str, at: usize) -> &str {
     &text[start..at]
 }
 
+/// `cue` occurs in `clause` as a word, not inside a place name: `清溪县长岭镇` holds `县长`, but
+/// a title is not followed by the rest of a township or village name (`岭镇`, `家村`).
+fn names_someone(clause: &str, cue: &str) -> bool {
+    clause.match_indices(cue).any(|(i, _)| {
+        let rest = &clause[i + cue.len()..];
+        !PLACE_TAIL_RE.is_match(rest)
+    })
+}
+
+static PLACE_TAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\p{Han}{1,3}?(?:镇|乡|村|街道|社区)").expect("place tail regex")
+});
+
 /// Every phone number in `text`, skipping digits inside the given ID-number spans.
 pub(crate) fn find_phones(text: &str, id_spans: &[(usize, usize)]) -> Vec<PhoneHit> {
     let bytes = text.as_bytes();
@@ -131,7 +144,7 @@ pub(crate) fn find_phones(text: &str, id_spans: &[(usize, usize)]) -> Vec<PhoneH
             continue;
         };
         let clause = clause_before(text, m.start());
-        let other_party = OTHER_PARTY_CUES.iter().any(|c| clause.contains(c));
+        let other_party = OTHER_PARTY_CUES.iter().any(|c| names_someone(clause, c));
         out.push(PhoneHit {
             start: m.start(),
             end: m.end(),
@@ -194,6 +207,18 @@ mod tests {
                 ("0371-2345678", true)
             ]
         );
+    }
+
+    #[test]
+    fn a_title_inside_a_place_name_is_not_someone_else() {
+        let t = "反映人：蔡建设，男，现住清溪县长岭镇茶棚村  手机号码：15714879689。";
+        let hits = find_phones(t, &[]);
+        assert_eq!(hits.len(), 1);
+        assert!(!hits[0].other_party);
+        let t = "村主任王杰（电话13811112222）说钱已经用完了。";
+        assert!(find_phones(t, &[])[0].other_party);
+        let t = "我去找清溪县长，县长电话13811112222。";
+        assert!(find_phones(t, &[])[0].other_party);
     }
 
     #[test]
