@@ -5,7 +5,8 @@
 #
 #   bench/run.sh [SIZES...]        default: 10000 100000 1000000
 #
-# Work files go to $BENCH_DIR (default /tmp/xinfang-bench); nothing is committed.
+# Work files go to $BENCH_DIR (default /tmp/xinfang-bench); nothing is committed. An archive
+# already there is reused: delete it (or its truth.jsonl) after changing the generator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-10000 100000 1000000}")
