@@ -669,9 +669,6 @@ impl NameFinder {
         }
     }
 
-    /// Petitioner names in `body`, in order of appearance, without duplicates: signature lines
-    /// (`信访人：王建国`, `签名：张三 李四`), signature tables (name + ID/phone per row), and
-    /// self-introductions (`我叫王建国`, `本人王建国`) when no signature names exist.
     /// The signers of one table row, which holds several `name ID-number phone` entries when the
     /// line breaks between rows were lost (a PDF text layer, OCR): each entry's ID number and
     /// phone are the numbers up to the next entry's name, not the rest of the line.
@@ -710,6 +707,10 @@ impl NameFinder {
         });
     }
 
+    /// Petitioner names in `body`, in order of appearance, each once (twice only for two table rows
+    /// with their own numbers: two co-signers of one name): signature lines
+    /// (`信访人：王建国`, `签名：张三 李四`), signature tables (name + ID/phone per row), and
+    /// self-introductions (`我叫王建国`, `本人王建国`) when no signature names exist.
     pub(crate) fn find(&self, body: &str) -> Vec<NameHit> {
         let mut sig: Vec<NameHit> = Vec::new();
         for caps in SIGNATURE_RE.captures_iter(body) {
@@ -832,7 +833,22 @@ mod tests {
             names("我是阎勇，家住清溪县朱砂镇铁炉村。今年洪水冲毁了房屋。"),
             ["阎勇"]
         );
-        // A signature table whose line breaks were lost: each signer keeps their own numbers.
+        // A signature run into the next line: the pronoun is not part of the name.
+        assert_eq!(names("写信人：孙丽我的手机号183 0926 8331"), ["孙丽"]);
+    }
+
+    #[test]
+    fn cues_with_their_own_label() {
+        assert_eq!(
+            names("此致\n敬礼！\n\n信访人签名：潘桂珍\n二〇二二年四月十四日"),
+            ["潘桂珍"]
+        );
+        assert_eq!(names("反映人（签字）：刘茂林\n"), ["刘茂林"]);
+        assert_eq!(names("信访人姓名：张秀兰 电话：15907432447"), ["张秀兰"]);
+    }
+
+    #[test]
+    fn run_together_table_rows_keep_each_signers_numbers() {
         let run = "全体签名人：\n王春生  身份证411528196407306879手机130 4027 5909郑芳  身份证411528198410024740王建军  身份证411528193412062617\n2022年3月20日";
         let hits = NameFinder::new().find(run);
         let found: Vec<(&str, &str)> = hits
@@ -847,7 +863,11 @@ mod tests {
                 ("王建军", "  身份证411528193412062617"),
             ]
         );
-        // Two co-signers of one name, each on a row with their own ID number.
+    }
+
+    #[test]
+    fn two_co_signers_may_share_a_name() {
+        // Each on a row with their own ID number.
         let two = "联名群众签名：\n戴双喜\n李秀英（410222194001124640）\n王兰芳\n李秀英（411528199101301868）\n2024年6月16日";
         assert_eq!(names(two), ["戴双喜", "李秀英", "王兰芳", "李秀英"]);
         // The same person introduced and signing is one petitioner.
@@ -855,15 +875,6 @@ mod tests {
             names("我叫李秀英，家住东关村。\n反映人：李秀英（410222194001124640）"),
             ["李秀英"]
         );
-        // A cue with its own label: 信访人签名, 反映人（签字）, 信访人姓名.
-        assert_eq!(
-            names("此致\n敬礼！\n\n信访人签名：潘桂珍\n二〇二二年四月十四日"),
-            ["潘桂珍"]
-        );
-        assert_eq!(names("反映人（签字）：刘茂林\n"), ["刘茂林"]);
-        assert_eq!(names("信访人姓名：张秀兰 电话：15907432447"), ["张秀兰"]);
-        // A signature run into the next line: the pronoun is not part of the name.
-        assert_eq!(names("写信人：孙丽我的手机号183 0926 8331"), ["孙丽"]);
     }
 
     #[test]

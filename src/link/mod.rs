@@ -523,8 +523,9 @@ impl Linker {
     // Linking
     // -----------------------------------------------------------------------------------------
 
-    /// Links a batch without access to archived texts: near-duplicates against archived letters
-    /// are verified by their sketches (see [`Linker::link_batch_with_texts`]).
+    /// Links a batch without access to archived texts: near-duplicates against records linked
+    /// earlier are verified on the shingles the linker keeps of them, or by their sketches once
+    /// [`Linker::texts_readable`] dropped those (see [`Linker::link_batch_with_texts`]).
     pub fn link_batch(&mut self, batch: &mut [Record]) -> Vec<RecordUpdate> {
         self.link_batch_with_texts(batch, &|_| None)
     }
