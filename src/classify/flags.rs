@@ -256,6 +256,19 @@ const CUES: &[(Cue, &[&str])] = &[
             "法官",
             "调解书",
             "裁决",
+            "被执行人",
+            "执行局",
+            "执行法官",
+            "庭审",
+            "法律援助",
+            "刑事",
+            "报案",
+            "拘留",
+            "拘留所",
+            "看守所",
+            "事故认定书",
+            "轻伤",
+            "重伤",
         ],
     ),
     (
@@ -854,6 +867,12 @@ mod tests {
         let f = flags_of("法院判决已生效，但一直没有执行。", Record::default());
         assert!(f.contains_key("law_related"));
         assert!(!flags_of("路过派出所门口。", Record::default()).contains_key("law_related"));
+        // Detention, enforcement and injury grading are legal process too.
+        let f = flags_of(
+            "我在看守所里被打伤，鉴定为轻伤二级。被执行人明明有钱却说没有。",
+            Record::default(),
+        );
+        assert_eq!(f["law_related"], vec!["看守所", "轻伤", "被执行人"]);
         let j = Jieba::new();
         let toks: Vec<&str> = j
             .cut("反映问题", true)
