@@ -43,7 +43,7 @@ struct Common {
     #[arg(long, short = 'i', default_value = "index", global = true)]
     index: PathBuf,
     /// Folder with configuration files replacing the built-in ones (gazetteer.toml,
-    /// headers.toml, taxonomy.toml, dict.txt).
+    /// headers.toml, taxonomy.toml, dict.txt, flags.toml).
     #[arg(long, env = "XINFANG_CONFIG", global = true)]
     config: Option<PathBuf>,
 }

@@ -1,5 +1,5 @@
-//! The data files a petition office edits: gazetteer, ledger header synonyms, taxonomy and
-//! dictionary words.
+//! The data files a petition office edits: gazetteer, ledger header synonyms, taxonomy,
+//! dictionary words and the cue words of the flags.
 //!
 //! Defaults are compiled into the binary from `data/`, so xinfang works out of the box. An office
 //! changes them by putting its own copy of a file into a configuration folder (`--config DIR`, or
@@ -10,11 +10,12 @@
 use std::path::{Path, PathBuf};
 
 /// File names inside a configuration folder, with their built-in defaults.
-pub const FILES: [(&str, &str); 4] = [
+pub const FILES: [(&str, &str); 5] = [
     ("gazetteer.toml", include_str!("../data/gazetteer.toml")),
     ("headers.toml", include_str!("../data/headers.toml")),
     ("taxonomy.toml", include_str!("../data/taxonomy.toml")),
     ("dict.txt", crate::segment::DEFAULT_DICTIONARY),
+    ("flags.toml", crate::classify::flags::DEFAULT_FLAGS),
 ];
 
 /// The text of every configuration file, and where each came from.
@@ -24,6 +25,7 @@ pub struct Config {
     pub headers: String,
     pub taxonomy: String,
     pub dictionary: String,
+    pub flags: String,
     /// For each file: the path it was read from, or `None` for the built-in default.
     pub origins: Vec<(&'static str, Option<PathBuf>)>,
 }
@@ -59,12 +61,13 @@ impl Config {
             origins.push((name, candidate));
         }
         let mut it = texts.into_iter();
-        let mut next = || it.next().expect("four files");
+        let mut next = || it.next().expect("one text per file");
         Ok(Config {
             gazetteer: next(),
             headers: next(),
             taxonomy: next(),
             dictionary: next(),
+            flags: next(),
             origins,
         })
     }

@@ -5,7 +5,7 @@
 //! classify); `ingest`, `classify` and `similar` all go through it, so a letter is treated the
 //! same whether it is being indexed or only looked at.
 
-use crate::classify::{Classifier, LinearModel, Taxonomy};
+use crate::classify::{Classifier, FlagRules, LinearModel, Taxonomy};
 use crate::config::{Config, ConfigError};
 use crate::extract::{Extractor, Gazetteer};
 use crate::ingest::sheet::HeaderSynonyms;
@@ -48,6 +48,7 @@ impl Engine {
             .chain(taxonomy.extra_dictionary_words().map(str::to_string))
             .collect();
         let segmenter = Segmenter::new(&config.dictionary, extra_words.iter().map(String::as_str));
+        let flag_rules = FlagRules::from_toml(&config.flags).map_err(invalid("flags.toml"))?;
         let model = match index_dir.map(|d| d.join(MODEL_FILE)) {
             Some(path) if path.exists() => {
                 let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
@@ -65,7 +66,7 @@ impl Engine {
             segmenter,
             extractor: Extractor::new(gazetteer),
             synonyms,
-            classifier: Classifier::new(taxonomy, model),
+            classifier: Classifier::new(taxonomy, model).with_flag_rules(flag_rules),
             ocr: true,
         })
     }
@@ -117,6 +118,42 @@ pub fn record_id(canonical_path: &str, source: &Source) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offices_flags_toml_adds_its_own_wording() {
+        let text = "再不解决，我就去扒铁轨，让火车停下来。";
+        let risk = |engine: &Engine| {
+            let mut r = Record {
+                text: text.into(),
+                ..Record::default()
+            };
+            engine.process(&mut r, "k");
+            r.flags.contains(&"risk".to_string())
+        };
+        assert!(!risk(
+            &Engine::new(&Config::load(None).unwrap(), None).unwrap()
+        ));
+
+        let dir = tempfile::tempdir().unwrap();
+        let own =
+            crate::classify::flags::DEFAULT_FLAGS.replace("\"砍人\",", "\"砍人\", \"扒铁轨\",");
+        assert_ne!(own, crate::classify::flags::DEFAULT_FLAGS);
+        std::fs::write(dir.path().join("flags.toml"), own).unwrap();
+        let config = Config::load(Some(dir.path())).unwrap();
+        assert!(risk(&Engine::new(&config, None).unwrap()));
+
+        // A misspelt section would switch a flag off silently: refused, naming the file.
+        let bad = crate::classify::flags::DEFAULT_FLAGS.replace("[risk_hard]", "[risk_hrad]");
+        std::fs::write(dir.path().join("flags.toml"), bad).unwrap();
+        let err = Engine::new(&Config::load(Some(dir.path())).unwrap(), None)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            err.contains("flags.toml") && err.contains("risk_hard"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn record_ids_depend_on_path_and_row_only() {

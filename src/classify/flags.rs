@@ -8,7 +8,8 @@
 //! substrings (cues are runs of whole jieba tokens, as in the rules).
 //!
 //! Data: fields filled by the extraction stage (headcount, petitioners, addressee level) and the
-//! record's tokens; the cue lists are below, built from the domain glossary and county practice.
+//! record's tokens; the cue words are in `data/flags.toml` (an office can replace it), built from
+//! the domain glossary and county practice. The rules that use them stay here.
 
 use super::rules::{is_clause_end, is_sentence_end, PhraseMatcher};
 use crate::record::{Level, Record};
@@ -49,322 +50,32 @@ enum Cue {
     HigherBody,
 }
 
-const CUES: &[(Cue, &[&str])] = &[
-    (
-        Cue::Collective,
-        &[
-            "联名",
-            "联名信",
-            "集体上访",
-            "集体访",
-            "集体信访",
-            "签名",
-            "按手印",
-            "手印",
-            "全体村民",
-            "全村村民",
-            "全村",
-            "全体职工",
-            "全体业主",
-            "众多村民",
-            "多名村民",
-            "群众代表",
-            "村民代表",
-            "联名上访",
-        ],
-    ),
-    (
-        Cue::Group,
-        &[
-            "村民",
-            "群众",
-            "职工",
-            "工人",
-            "农民工",
-            "业主",
-            "老党员",
-            "退休职工",
-            "下岗职工",
-            "复员军人",
-            "教师",
-            "家庭",
-            "户",
-        ],
-    ),
-    (
-        Cue::RiskHard,
-        &[
-            "自焚",
-            "跳楼",
-            "跳河",
-            "跳井",
-            "喝药",
-            "喝农药",
-            "服毒",
-            "服药自杀",
-            "自杀",
-            "上吊",
-            "轻生",
-            "寻短见",
-            "一死了之",
-            "以死相逼",
-            "以死抗争",
-            "以死明志",
-            "同归于尽",
-            "鱼死网破",
-            "拼命",
-            "死给",
-            "堵路",
-            "去堵",
-            "堵门",
-            "堵大门",
-            "拦路",
-            "拦车",
-            "围堵",
-            "堵塞交通",
-            "封路",
-            "冲击",
-            "打横幅",
-            "拉横幅",
-            "静坐",
-            "极端",
-            "过激",
-            "爆炸",
-            "炸药",
-            "汽油",
-            "报复社会",
-            "杀人",
-            "砍人",
-        ],
-    ),
-    (
-        Cue::RiskThreat,
-        &[
-            "堵",
-            "堵了",
-            "堵住",
-            "堵上",
-            "跳下去",
-            "跳下来",
-            "不活了",
-            "不想活",
-            "死在",
-            "撞死",
-            "拼了",
-            "上访到底",
-            "告到底",
-            "闹到底",
-            "闹事",
-            "全家老小",
-            "塔吊",
-            "楼顶",
-            "一直上访",
-            "天天上访",
-            "去省里",
-            "到省里",
-            "上省城",
-        ],
-    ),
-    (
-        Cue::Beijing,
-        &[
-            "进京",
-            "赴京",
-            "去北京",
-            "到北京",
-            "上北京",
-            "进京上访",
-            "赴京上访",
-            "北京上访",
-            "国家信访局",
-            "中央",
-            "天安门",
-            "中南海",
-        ],
-    ),
-    (
-        Cue::Higher,
-        &[
-            "省信访局",
-            "市信访局",
-            "省委",
-            "省政府",
-            "市委",
-            "市政府",
-            "省长",
-            "市长",
-            "省纪委",
-            "市纪委",
-            "省里",
-            "市里",
-        ],
-    ),
-    (
-        Cue::Forward,
-        &[
-            "转送", "交办", "转办", "批转", "转交", "转来", "批办", "转去",
-        ],
-    ),
-    (
-        Cue::CoverNote,
-        &[
-            "交办单",
-            "转办单",
-            "转送单",
-            "转交单",
-            "交办函",
-            "转送函",
-            "来信转送单",
-            "信访事项交办单",
-            "信访事项转送单",
-            "现转你单位",
-            "转你单位",
-            "转你们单位",
-            "报我局",
-            "交办件",
-        ],
-    ),
-    (
-        Cue::Join,
-        &[
-            "参加", "参与", "跟着", "跟", "去", "响应", "同意", "答应", "照做",
-        ],
-    ),
-    (
-        Cue::Law,
-        &[
-            "判决",
-            "判决书",
-            "法院",
-            "仲裁",
-            "申诉",
-            "强制执行",
-            "申请执行",
-            "执行庭",
-            "起诉",
-            "诉讼",
-            "再审",
-            "裁定",
-            "检察院",
-            "公安局",
-            "派出所",
-            "立案",
-            "上诉",
-            "一审",
-            "二审",
-            "审判",
-            "法官",
-            "调解书",
-            "裁决",
-            "被执行人",
-            "执行局",
-            "执行法官",
-            "庭审",
-            "法律援助",
-            "刑事",
-            "报案",
-            "拘留",
-            "拘留所",
-            "看守所",
-            "事故认定书",
-            "轻伤",
-            "重伤",
-        ],
-    ),
-    (
-        Cue::Negation,
-        &[
-            "不会",
-            "绝不",
-            "决不",
-            "绝对不会",
-            "决不会",
-            "绝不会",
-            "没有",
-            "并未",
-            "未",
-            "不",
-            "没",
-            "从未",
-            "从没",
-            "不再",
-            "不想",
-            "不愿",
-            "不敢",
-            "并没有",
-            "从来不",
-            "不要",
-            "无意",
-            "不打算",
-            "拒绝",
-        ],
-    ),
-    (
-        Cue::Condition,
-        &[
-            "如果",
-            "若",
-            "要是",
-            "否则",
-            "不然",
-            "再不",
-            "只能",
-            "只好",
-            "就",
-            "必将",
-            "一定",
-            "将会",
-            "宁可",
-            "大不了",
-            "逼",
-            "逼得",
-            "被逼",
-            "扬言",
-            "威胁",
-            "声称",
-            "准备",
-            "打算",
-        ],
-    ),
-    (
-        Cue::Reported,
-        &[
-            "煽动",
-            "怂恿",
-            "鼓动",
-            "唆使",
-            "挑唆",
-            "撺掇",
-            "动员",
-            "劝",
-            "有人劝",
-            "听说",
-            "据说",
-            "谣传",
-            "传言",
-            "有人说",
-            "别人说",
-        ],
-    ),
-    (
-        Cue::HigherBody,
-        &[
-            "省",
-            "市",
-            "国家",
-            "上级",
-            "中央",
-            "省信访局",
-            "市信访局",
-            "国家信访局",
-            "省委",
-            "市委",
-            "省政府",
-            "市政府",
-            "信访局",
-        ],
-    ),
+/// The built-in cue words (`data/flags.toml`; an office's copy replaces them, see `config`).
+pub const DEFAULT_FLAGS: &str = include_str!("../../data/flags.toml");
+
+/// The sections of `flags.toml`: one kind of cue each.
+const SECTIONS: [(&str, Cue); 14] = [
+    ("collective", Cue::Collective),
+    ("group", Cue::Group),
+    ("risk_hard", Cue::RiskHard),
+    ("risk_threat", Cue::RiskThreat),
+    ("beijing", Cue::Beijing),
+    ("higher", Cue::Higher),
+    ("forward", Cue::Forward),
+    ("cover_note", Cue::CoverNote),
+    ("join", Cue::Join),
+    ("law", Cue::Law),
+    ("negation", Cue::Negation),
+    ("condition", Cue::Condition),
+    ("reported", Cue::Reported),
+    ("higher_body", Cue::HigherBody),
 ];
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    words: Vec<String>,
+}
 
 /// The flag cues, compiled once.
 #[derive(Clone, Debug)]
@@ -400,16 +111,38 @@ struct Hit<'a> {
 }
 
 impl FlagRules {
+    /// The built-in cue words.
     pub fn new() -> Self {
+        Self::from_toml(DEFAULT_FLAGS).expect("the built-in flags.toml is valid")
+    }
+
+    /// Cue words from the text of a `flags.toml` (format: `data/README.md`). Every section must be
+    /// present and no other: a misspelt section would otherwise switch a flag off silently.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let mut table: BTreeMap<String, Section> =
+            toml::from_str(text).map_err(|e| e.to_string())?;
         let mut m: BTreeMap<String, Vec<Cue>> = BTreeMap::new();
-        for (cue, words) in CUES {
-            for w in *words {
-                m.entry(w.to_string()).or_default().push(*cue);
+        for (name, cue) in SECTIONS {
+            let section = table
+                .remove(name)
+                .ok_or_else(|| format!("missing section [{name}]"))?;
+            for w in section.words {
+                let w = w.trim().to_string();
+                if !w.is_empty() {
+                    m.entry(w).or_default().push(cue);
+                }
             }
         }
-        FlagRules {
-            matcher: PhraseMatcher::new(m),
+        if let Some(unknown) = table.keys().next() {
+            let known: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "unknown section [{unknown}] (sections: {})",
+                known.join(", ")
+            ));
         }
+        Ok(FlagRules {
+            matcher: PhraseMatcher::new(m),
+        })
     }
 
     /// Compute the flags of a record. `legal_category` tells whether the classifier put the

@@ -95,6 +95,12 @@ impl Classifier {
         }
     }
 
+    /// Flags from these cue words instead of the built-in ones (an office's `flags.toml`).
+    pub fn with_flag_rules(mut self, flag_rules: FlagRules) -> Self {
+        self.flag_rules = flag_rules;
+        self
+    }
+
     pub fn taxonomy(&self) -> &Taxonomy {
         &self.taxonomy
     }
