@@ -188,6 +188,10 @@ struct Shown {
     duplicate: bool,
 }
 
+/// Records whose shingles are kept while their text cannot be read back: two commit windows of
+/// the ingest's default 100,000 records (~240 MB at most).
+const UNREAD_CAP: usize = 200_000;
+
 /// Version of the encoded state: 2 added online accounts and presence bits for mention facts; 3
 /// narrowed it (8-bit sketches, numeric record ids, no petitioner sequence numbers).
 const STATE_VERSION: u32 = 3;
@@ -592,6 +596,7 @@ impl Linker {
             }
             new_records.push((r, i));
         }
+        self.trim_unread(UNREAD_CAP);
         let new_mentions: Vec<u32> = (first_new_mention..self.mentions.len() as u32).collect();
 
         // Index the new records so that pairs within the batch are found too.
@@ -1095,6 +1100,16 @@ impl Linker {
         duplicate::compact(&duplicate::shingles(&duplicate::normalise_body(
             text, &names,
         )))
+    }
+
+    /// Keeps the shingles of the newest `cap` records only (a run committing rarely, or a caller
+    /// without a text source, would otherwise hold ~1.2 KB for every letter): older ones fall back
+    /// to the sketch estimate. Trims when a quarter over, so that batches do not trim each time.
+    fn trim_unread(&mut self, cap: usize) {
+        if self.unread.len() > cap + cap / 4 {
+            let oldest_kept = (self.records.len() - cap) as u32;
+            self.unread.retain(|&r, _| r >= oldest_kept);
+        }
     }
 
     /// Tells the linker that every record linked so far can now be read through the text source

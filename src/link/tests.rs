@@ -607,6 +607,30 @@ fn near_duplicate_in_a_later_batch_is_verified_before_its_text_is_readable() {
 }
 
 #[test]
+fn kept_shingles_are_bounded() {
+    let mut l = Linker::new();
+    for k in 0..10u64 {
+        let mut batch = vec![rec(
+            &format!("{k:016x}"),
+            "2023-05-01",
+            vec![p("陈国强")],
+            Some("城关镇"),
+            Some("东关村"),
+            "land",
+            None,
+            &filler(k, 200),
+        )];
+        l.link_batch(&mut batch);
+        l.trim_unread(4);
+        assert!(l.unread.len() <= 5, "{}", l.unread.len());
+    }
+    // The newest records are the ones kept.
+    let newest = (l.records.len() - 1) as u32;
+    assert!(l.unread.contains_key(&newest));
+    assert!(!l.unread.contains_key(&0));
+}
+
+#[test]
 fn photocopied_joint_letter_with_different_signers_is_one_group() {
     let body = land_letter();
     let mut rs = vec![
