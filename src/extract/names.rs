@@ -219,10 +219,30 @@ const COMMON_WORDS: &[&str] = &[
     "赖账",
 ];
 
+/// What follows 本人/我是 as grammar, not as a name, though it starts with a surname character
+/// (`本人居住在…`, `本人和朋友在…`, `我是来自…`, `本人曾到…`), as real online messages write it.
+const INTRO_GRAMMAR: &[&str] = &[
+    "居住",
+    "来自",
+    "曾在",
+    "曾到",
+    "曾经",
+    "于今",
+    "于去",
+    "相关",
+    "和朋友",
+    "和伙伴",
+    "和家人",
+    "和爱人",
+    "和妻子",
+    "和丈夫",
+    "强烈",
+];
+
 /// Characters that never stand in a given name: grammar words, calendar and address words. In a
 /// name candidate they are OCR damage (Tesseract turns a stroke cluster into `人`, `第`…).
 const NON_NAME_CHARS: &str =
-    "的了是们这那就也都被把从对所不没第年月日号址话人村镇乡县市省区组局委会我你您他她";
+    "的了是们这那就也都被把从对所不没第年月日号址话人村镇乡县市省区组局委会我你您他她去";
 
 /// Words that make a line of a signature block a field, not a signer with an unusual surname
 /// (`联系电话 139…`, `地址：…`).
@@ -635,6 +655,14 @@ impl NameFinder {
             } else {
                 self.name_prefix(&cand_chars)
             };
+            // Not a name: a word with a character no given name holds (`我是安徽人`), or one
+            // followed by 的 (`我是楚熙水郡的业主`, `我是来投诉的`: a description; and in
+            // `我是王建国的儿子` the writer is not 王建国).
+            let name = name.filter(|n| {
+                !n.chars().skip(1).any(|c| NON_NAME_CHARS.contains(c))
+                    && !text[offset + n.len()..].starts_with('的')
+                    && !INTRO_GRAMMAR.iter().any(|w| n.starts_with(w))
+            });
             if let Some(n) = name {
                 let start = rest.start() + offset;
                 out.push(NameHit {
@@ -716,7 +744,10 @@ impl NameFinder {
         for caps in SIGNATURE_RE.captures_iter(body) {
             let cue = caps.name("cue").expect("cue group");
             let before = before_text(body, cue.start(), 4);
-            if EXCLUDING_CUES.iter().any(|c| before.contains(c)) {
+            // `申请人、利害关系人有权…`: roles enumerated in prose, not a signature.
+            if EXCLUDING_CUES.iter().any(|c| before.contains(c))
+                || body[cue.end()..].starts_with('、')
+            {
                 continue;
             }
             let list = caps.name("list").expect("list group");
@@ -927,6 +958,19 @@ mod tests {
         assert_eq!(names("我叫王建国，是东关村村民。"), ["王建国"]);
         assert_eq!(names("我是东关村村民王建国，现反映如下"), ["王建国"]);
         assert_eq!(names("本人刘桂兰，女，62岁"), ["刘桂兰"]);
+        // Real online messages: descriptions after 我是/本人, roles in prose.
+        for t in [
+            "尊敬的胡书记：我是安徽人，全日制本科学历。",
+            "尊敬的领导，我是楚熙水郡的业主。",
+            "我说我是来投诉的，不是来请求你们调解的。",
+            "我是王建国的儿子，替父亲反映。",
+            "申请人、利害关系人有权进行陈述和申辩。",
+            "我是居住在曲塘路的居民。",
+            "本人和朋友在A市报的驾校。",
+            "本人曾到B9市人社部门了解过。",
+        ] {
+            assert!(names(t).is_empty(), "{t}: {:?}", names(t));
+        }
     }
 
     #[test]
