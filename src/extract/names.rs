@@ -244,6 +244,11 @@ const INTRO_GRAMMAR: &[&str] = &[
 const NON_NAME_CHARS: &str =
     "的了是们这那就也都被把从对所不没第年月日号址话人村镇乡县市省区组局委会我你您他她去";
 
+/// Whether a name's given part (after its first character) holds a character no given name holds.
+fn odd_given_name(name: &str) -> bool {
+    name.chars().skip(1).any(|c| NON_NAME_CHARS.contains(c))
+}
+
 /// Words that make a line of a signature block a field, not a signer with an unusual surname
 /// (`联系电话 139…`, `地址：…`).
 const NOT_SIGNER_WORDS: &[&str] = &[
@@ -501,7 +506,7 @@ impl NameFinder {
             let name: String = chars[..len].iter().collect();
             if AFTER_NAME.iter().any(|w| tail.starts_with(w))
                 && self.is_name(&name)
-                && !name.chars().skip(1).any(|c| NON_NAME_CHARS.contains(c))
+                && !odd_given_name(&name)
             {
                 return Some(name);
             }
@@ -659,7 +664,7 @@ impl NameFinder {
             // followed by 的 (`我是楚熙水郡的业主`, `我是来投诉的`: a description; and in
             // `我是王建国的儿子` the writer is not 王建国).
             let name = name.filter(|n| {
-                !n.chars().skip(1).any(|c| NON_NAME_CHARS.contains(c))
+                !odd_given_name(n)
                     && !text[offset + n.len()..].starts_with('的')
                     && !INTRO_GRAMMAR.iter().any(|w| n.starts_with(w))
             });
@@ -780,18 +785,13 @@ impl NameFinder {
         } else if let [only] = sig.as_mut_slice() {
             // One signer whose name OCR damaged (`写信人：梁第` under `本人梁磊，男`): the
             // self-introduction with the same surname and length names the same person.
-            if only
-                .name
-                .chars()
-                .skip(1)
-                .any(|c| NON_NAME_CHARS.contains(c))
-            {
+            if odd_given_name(&only.name) {
                 let first = only.name.chars().next();
                 let len = only.name.chars().count();
                 if let Some(intro) = self.self_introductions(body).into_iter().find(|h| {
                     h.name.chars().next() == first
                         && h.name.chars().count() == len
-                        && !h.name.chars().skip(1).any(|c| NON_NAME_CHARS.contains(c))
+                        && !odd_given_name(&h.name)
                 }) {
                     only.name = intro.name;
                 }

@@ -480,15 +480,18 @@ impl Linker {
         )
     }
 
-    /// Members of a circular list starting at `start`, following `next`.
+    /// Members of a circular list starting at `start`, following `next` (at most 10,000,000:
+    /// a damaged list must not loop forever).
+    fn ring(start: u32, next: impl Fn(u32) -> u32) -> impl Iterator<Item = u32> {
+        std::iter::successors(Some(start), move |&x| {
+            let y = next(x);
+            (y != start && y != NONE).then_some(y)
+        })
+        .take(10_000_000)
+    }
+
     fn walk(start: u32, next: impl Fn(u32) -> u32) -> Vec<u32> {
-        let mut out = vec![start];
-        let mut x = next(start);
-        while x != start && x != NONE && out.len() < 10_000_000 {
-            out.push(x);
-            x = next(x);
-        }
-        out
+        Self::ring(start, next).collect()
     }
 
     fn pid_members(&self, p: u32) -> Vec<u32> {
@@ -1027,16 +1030,13 @@ impl Linker {
             if p == NONE || self.pids[p as usize].anchor == NONE {
                 continue;
             }
-            let anchor = self.pids[p as usize].anchor;
-            let mut x = anchor;
-            for _ in 0..duplicate::BUCKET_CAP {
+            let ring = Self::ring(self.pids[p as usize].anchor, |m| {
+                self.mentions[m as usize].next
+            });
+            for x in ring.take(duplicate::BUCKET_CAP) {
                 let c = self.mentions[x as usize].record;
                 if c < r && self.mentions[x as usize].pid == p && self.is_live(c) {
                     cands.push(c);
-                }
-                x = self.mentions[x as usize].next;
-                if x == anchor || x == NONE {
-                    break;
                 }
             }
         }

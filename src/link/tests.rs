@@ -554,6 +554,20 @@ fn exact_and_near_duplicates_form_one_group() {
         .any(|e| !e.exact && e.similarity >= 0.6));
 }
 
+/// A land letter of 陈国强 of 东关村, dated 2023-05-01, with the given id and text.
+fn chen_land_letter(id: &str, text: &str) -> Record {
+    rec(
+        id,
+        "2023-05-01",
+        vec![p("陈国强")],
+        Some("城关镇"),
+        Some("东关村"),
+        "land",
+        None,
+        text,
+    )
+}
+
 /// A letter re-sent with a paragraph added, in a later batch, before the first copy's text can be
 /// read back (an ingest commits every 100,000 records): the pair is judged on exact shingles, not on
 /// the sketch estimate, which for this pair falls below the threshold.
@@ -579,26 +593,14 @@ fn near_duplicate_in_a_later_batch_is_verified_before_its_text_is_readable() {
         })
         .expect("a copy whose sketch underestimates it");
     assert!(exact < 0.9 && estimate < exact);
-    let letter = |id: &str, text: &str| {
-        rec(
-            id,
-            "2023-05-01",
-            vec![p("陈国强")],
-            Some("城关镇"),
-            Some("东关村"),
-            "land",
-            None,
-            text,
-        )
-    };
     let run = |readable_between: bool| {
         let mut l = Linker::new();
-        let mut first = vec![letter("a", &body)];
+        let mut first = vec![chen_land_letter("a", &body)];
         l.link_batch(&mut first);
         if readable_between {
             l.texts_readable(); // and the text source (none here) cannot give it: estimate only
         }
-        let mut second = vec![letter("b", &copy)];
+        let mut second = vec![chen_land_letter("b", &copy)];
         l.link_batch(&mut second);
         second[0].duplicate_of.clone()
     };
@@ -610,16 +612,7 @@ fn near_duplicate_in_a_later_batch_is_verified_before_its_text_is_readable() {
 fn kept_shingles_are_bounded() {
     let mut l = Linker::new();
     for k in 0..10u64 {
-        let mut batch = vec![rec(
-            &format!("{k:016x}"),
-            "2023-05-01",
-            vec![p("陈国强")],
-            Some("城关镇"),
-            Some("东关村"),
-            "land",
-            None,
-            &filler(k, 200),
-        )];
+        let mut batch = vec![chen_land_letter(&format!("{k:016x}"), &filler(k, 200))];
         l.link_batch(&mut batch);
         l.trim_unread(4);
         assert!(l.unread.len() <= 5, "{}", l.unread.len());
