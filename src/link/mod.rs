@@ -625,10 +625,32 @@ impl Linker {
         }
 
         // Petitioner links: each new mention against older mentions sharing a blocking key.
-        let found: Vec<Vec<PersonEdge>> = new_mentions
+        let mut found: Vec<Vec<PersonEdge>> = new_mentions
             .par_iter()
             .map(|&m| self.person_links(m, Some(m)))
             .collect();
+
+        // Duplicate links: each new record against older records sharing an LSH bucket or a
+        // petitioner (as the links just found say: the new mentions have no petitioner yet).
+        let mut text_cache: HashMap<u32, Box<[u32]>> = HashMap::default();
+        let dups: Vec<Vec<DupEdge>> = new_records
+            .iter()
+            .map(|&(r, _)| {
+                let people = self.linked_records(r, &found, first_new_mention);
+                self.duplicate_links(r, &people, &mut text_cache, texts)
+            })
+            .collect();
+        // A letter sent again names the same people: a name on both copies is one person.
+        for (&(r, _), edges) in new_records.iter().zip(&dups) {
+            for m in self.mention_range(r) {
+                let links = &mut found[(m - first_new_mention) as usize];
+                if self.same_letter_links(m, edges, links) {
+                    links.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.to.cmp(&b.to)));
+                    links.truncate(petitioner::EDGES_PER_MENTION);
+                }
+            }
+        }
+
         for (&m, edges) in new_mentions.iter().zip(found) {
             let x = &mut self.mentions[m as usize];
             x.edge_start = self.pedges.len() as u32;
@@ -642,10 +664,7 @@ impl Linker {
         }
         let result_pids = self.recluster(&touched_pids, &new_mentions, &mut snaps);
 
-        // Duplicate links: each new record against older records sharing an LSH bucket.
-        let mut text_cache: HashMap<u32, Box<[u32]>> = HashMap::default();
-        for &(r, _) in &new_records {
-            let edges = self.duplicate_links(r, &mut text_cache, texts);
+        for (&(r, _), edges) in new_records.iter().zip(dups) {
             let f = &mut self.records[r as usize];
             f.dup_edge_start = self.dup_edges.len() as u32;
             f.dup_edge_count = edges.len() as u8;
@@ -1003,9 +1022,66 @@ impl Linker {
         }
     }
 
+    /// Records of the petitioners that new record `r`'s mentions link to (`found`: the links of
+    /// the batch's mentions from `first_new` on), at most [`duplicate::BUCKET_CAP`] a mention.
+    fn linked_records(&self, r: u32, found: &[Vec<PersonEdge>], first_new: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        for m in self.mention_range(r) {
+            let start = out.len();
+            for e in &found[(m - first_new) as usize] {
+                let p = self.mentions[e.to as usize].pid;
+                if p == NONE || self.pids[p as usize].anchor == NONE {
+                    // A mention of this batch, not clustered yet: its own record.
+                    out.push(self.mentions[e.to as usize].record);
+                    continue;
+                }
+                let ring = Self::ring(self.pids[p as usize].anchor, |m| {
+                    self.mentions[m as usize].next
+                });
+                out.extend(
+                    ring.filter(|&x| self.mentions[x as usize].pid == p)
+                        .map(|x| self.mentions[x as usize].record)
+                        .take(duplicate::BUCKET_CAP),
+                );
+                if out.len() - start >= duplicate::BUCKET_CAP {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds to `links` (mention `m`'s) a link to the mention of the same name on each long
+    /// record that `m`'s record duplicates (`dups`). Returns whether any was added.
+    fn same_letter_links(&self, m: u32, dups: &[DupEdge], links: &mut Vec<PersonEdge>) -> bool {
+        let x = &self.mentions[m as usize];
+        if x.name == NONE || self.records[x.record as usize].flags & F_SHORT != 0 {
+            return false;
+        }
+        let mut added = false;
+        for d in dups {
+            let twin = self
+                .mention_range(d.to)
+                .find(|&t| self.mentions[t as usize].name == x.name);
+            let Some(twin) = twin else { continue };
+            let agree = petitioner::AGREE_NAME | petitioner::AGREE_SAME_LETTER;
+            match links.iter_mut().find(|e| e.to == twin) {
+                Some(e) => e.agree |= agree,
+                None => links.push(PersonEdge {
+                    to: twin,
+                    score: (petitioner::SAME_LETTER * 16.0) as i16,
+                    agree,
+                }),
+            }
+            added = true;
+        }
+        added
+    }
+
     fn duplicate_links(
         &self,
         r: u32,
+        people: &[u32],
         cache: &mut HashMap<u32, Box<[u32]>>,
         texts: &dyn Fn(&str) -> Option<String>,
     ) -> Vec<DupEdge> {
@@ -1025,21 +1101,7 @@ impl Linker {
         // candidates too, which catches the copies banding missed (a re-typed copy at Jaccard
         // 0.7–0.8 shares no band with probability 0.3–2 %). The sketch estimate below keeps
         // their different letters from costing a text fetch.
-        for m in self.mention_range(r) {
-            let p = self.mentions[m as usize].pid;
-            if p == NONE || self.pids[p as usize].anchor == NONE {
-                continue;
-            }
-            let ring = Self::ring(self.pids[p as usize].anchor, |m| {
-                self.mentions[m as usize].next
-            });
-            for x in ring.take(duplicate::BUCKET_CAP) {
-                let c = self.mentions[x as usize].record;
-                if c < r && self.mentions[x as usize].pid == p && self.is_live(c) {
-                    cands.push(c);
-                }
-            }
-        }
+        cands.extend(people.iter().copied().filter(|&c| c < r && self.is_live(c)));
         cands.sort_unstable();
         cands.dedup();
         let mut edges = Vec::new();

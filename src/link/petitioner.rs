@@ -50,6 +50,14 @@ pub(crate) const AGREE_VILLAGE: u16 = 64;
 pub(crate) const AGREE_TOWNSHIP: u16 = 128;
 pub(crate) const AGREE_CATEGORY: u16 = 256;
 pub(crate) const AGREE_ACCOUNT: u16 = 512;
+/// The two records are one letter sent twice (a verified duplicate) and both name this person.
+pub(crate) const AGREE_SAME_LETTER: u16 = 1024;
+
+/// Weight of a link between two mentions of one name on two copies of one letter (a verified
+/// duplicate, long enough to be compared by its text): a letter sent again is signed again by the
+/// people who wrote it, so the name on the copy is the same person whatever the name's frequency.
+/// Two different people of one name sending the same long letter is not a case the archive holds.
+pub(crate) const SAME_LETTER: f32 = 30.0;
 
 /// Weight (bits) of two equal accounts: m ≈ 0.95 (people keep their login), u ≈ 1e-7 (one account
 /// among millions of a provincial platform). High enough that two nameless messages of one account
@@ -73,6 +81,7 @@ pub(crate) fn agreement_names(bits: u16) -> Vec<String> {
         (AGREE_TOWNSHIP, "township"),
         (AGREE_CATEGORY, "category"),
         (AGREE_ACCOUNT, "account"),
+        (AGREE_SAME_LETTER, "same_letter"),
     ]
     .iter()
     .filter(|(b, _)| bits & b != 0)
