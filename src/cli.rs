@@ -650,9 +650,12 @@ fn show(common: &Common, id: &str, json: bool, reveal: bool) -> anyhow::Result<i
     for (i, p) in r.petitioners.iter().enumerate() {
         writeln!(
             out,
-            "信访人{:<4}{}  身份证 {}{}  电话 {}  住址 {}",
+            "信访人{:<4}{}{}  身份证 {}{}  电话 {}  住址 {}",
             i + 1,
             p.name.as_deref().unwrap_or("—"),
+            p.birth
+                .as_deref()
+                .map_or(String::new(), |b| format!("（{b}生）")),
             p.id_number.as_deref().unwrap_or("—"),
             match p.id_status {
                 Some(xinfang::record::IdStatus::Invalid) => "（校验不通过）",

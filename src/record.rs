@@ -71,6 +71,10 @@ pub struct Petitioner {
     /// Mobile (11 digits) or landline with area code (`0371-2345678`).
     pub phone: Option<String>,
     pub address: Option<String>,
+    /// Birth date (出生年月) as stated: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`. Not read out of the ID
+    /// number (that holds one already).
+    #[serde(default)]
+    pub birth: Option<String>,
     /// Account or user id in an online petition system (留言用户, 网上信访账号): identifies the
     /// same writer across messages, like a phone number.
     pub account: Option<String>,

@@ -16,6 +16,7 @@
 //! field found is justified by a [`FieldEvidence`] (`from` = `text`, or `column` when a raw
 //! column value was normalised and the ledger reader left no evidence of its own).
 
+mod birth;
 mod date;
 mod headcount;
 mod id_number;
@@ -25,6 +26,7 @@ mod phone;
 mod place;
 mod title;
 
+pub use birth::parse_birth;
 pub use date::{excel_serial_to_date, parse_date};
 pub use id_number::{check_char as id_check_char, validate_id};
 pub use names::is_person_name;
@@ -236,6 +238,8 @@ impl Extractor {
         let id_spans: Vec<(usize, usize)> = ids.iter().map(|h| (h.start, h.end)).collect();
         let phones = phone::find_phones(body, &id_spans);
         let name_hits = self.names.find(body);
+        let births = birth::find_births(body);
+        let mut used_births = vec![false; births.len()];
 
         // Petitioners.
         let mut used_ids = vec![false; ids.len()];
@@ -252,6 +256,12 @@ impl Extractor {
                     if let Some(i) = ids.iter().position(|x| x.start >= s && x.end <= e) {
                         used_ids[i] = true;
                         self.set_id(record, &mut p, &ids[i]);
+                    }
+                    if let Some(i) = births.iter().position(|x| x.start >= s && x.end <= e) {
+                        used_births[i] = true;
+                        p.birth = Some(births[i].birth.clone());
+                        let raw = &body[births[i].start..births[i].end];
+                        record.evidence.push(evidence("birth", "text", raw));
                     }
                     if let Some(i) = phones.iter().position(|x| x.start >= s && x.end <= e) {
                         used_phones[i] = true;
@@ -315,6 +325,15 @@ impl Extractor {
             }
             if first.address.is_none() {
                 first.address = address;
+            }
+            // A birth date outside any signature row is the writer's only when one person wrote.
+            let alone = record.petitioners.len() == 1;
+            let free_birth = births.iter().zip(&used_births).find(|(_, used)| !**used);
+            if let (true, None, Some((h, _))) = (alone, &first.birth, free_birth) {
+                first.birth = Some(h.birth.clone());
+                record
+                    .evidence
+                    .push(evidence("birth", "text", &body[h.start..h.end]));
             }
             record.petitioners[0] = first;
         }

@@ -36,6 +36,7 @@ fn typed_letter_all_fields() {
     assert_eq!(p.id_number.as_deref(), Some("11010519491231002X"));
     assert_eq!(p.id_status, Some(IdStatus::Valid));
     assert_eq!(p.phone.as_deref(), Some("13935512345"));
+    assert_eq!(p.birth.as_deref(), Some("1968-03-12"));
     assert_eq!(
         r.place,
         Place {
@@ -66,6 +67,17 @@ fn typed_letter_all_fields() {
 /// The same letter as Tesseract (chi_sim) read it from a 300 dpi render, with character spacing
 /// and a damaged ID number.
 const OCR: &str = "关于清沉县城关镇东关村征地补偿款未发放的反映\n尊 敬 的 南 川 市 信 访 局 领 导 :\n\n我 叫 王 建 国 , 男 , 1968 年 3 月 12 日 出 生 , 是 清 溪 县 城 关 镇 东 关 村 村 民 , 身 份 证 号 : 1]1010519491231002X ,\n联 系 电 话 : 139 3551 2345 。 2023 年 5 月 , 县 里 修 高 速 公 路 征 用 我 村 土 地\n共 计 四 十 二 亩 , 至 今 补 偿 款 没 有 发 到 村 民 手 中 。 我 们 全 村 三 十 二 户 村 民 多 次 找 镇 政 府 。\n\n- 2 -\n\n信 访 人 : 王 建 国\n二 〇 二 四 年 三 月 五 日\n";
+
+#[test]
+fn birth_dates_of_signers() {
+    // One writer: the stated birth date is theirs; a relative's is not.
+    let r = letter("我叫李秀兰，1958年出生，家住清溪县城关镇东关村。我父亲1931年出生，今年九十多岁。\n信访人：李秀兰\n2024年3月5日\n");
+    assert_eq!(r.petitioners[0].birth.as_deref(), Some("1958"));
+    // Joint letter: each signature row's own birth date, none for a row without one.
+    let r = letter("我们是东关村村民，反映征地补偿问题。\n联名人：\n张国强 出生年月：1961年4月 电话13935512345\n刘桂芝 电话13811112222\n2024年3月5日\n");
+    let births: Vec<Option<&str>> = r.petitioners.iter().map(|p| p.birth.as_deref()).collect();
+    assert_eq!(births, [Some("1961-04"), None], "{:?}", r.petitioners);
+}
 
 #[test]
 fn ocr_letter_after_clean_up() {

@@ -77,6 +77,8 @@ pub enum LedgerField {
     Category,
     /// 人数.
     Headcount,
+    /// 出生年月: the petitioner's birth date (`Petitioner::birth`).
+    Birth,
     /// 办理结果 / 答复意见.
     Outcome,
     /// 信访形式: 来信 / 来访 / 网上信访 (stored as `extra["channel"]`).
@@ -88,7 +90,7 @@ pub enum LedgerField {
 }
 
 impl LedgerField {
-    const ALL: [LedgerField; 16] = [
+    const ALL: [LedgerField; 17] = [
         LedgerField::Name,
         LedgerField::UserId,
         LedgerField::IdNumber,
@@ -101,6 +103,7 @@ impl LedgerField {
         LedgerField::Title,
         LedgerField::Category,
         LedgerField::Headcount,
+        LedgerField::Birth,
         LedgerField::Outcome,
         LedgerField::Channel,
         LedgerField::SerialNo,
@@ -123,6 +126,7 @@ impl LedgerField {
             LedgerField::Title => "title",
             LedgerField::Category => "category",
             LedgerField::Headcount => "headcount",
+            LedgerField::Birth => "birth",
             LedgerField::Outcome => "outcome",
             LedgerField::Channel => "channel",
             LedgerField::SerialNo => "serial_no",
@@ -152,6 +156,7 @@ impl LedgerField {
                 | LedgerField::Phone
                 | LedgerField::Address
                 | LedgerField::Headcount
+                | LedgerField::Birth
         )
     }
 }
@@ -998,6 +1003,13 @@ impl<'a> SheetContext<'a> {
                     person.id_number = Some(id);
                 }
                 LedgerField::Phone => person.phone = Some(value),
+                LedgerField::Birth => {
+                    // A date cell (1960-12-12), or text: 1960年12月, 1960.12, 196012.
+                    person.birth = match cell {
+                        Data::DateTime(_) | Data::DateTimeIso(_) => date_from_cell(cell),
+                        _ => crate::extract::parse_birth(&value),
+                    };
+                }
                 LedgerField::Address => person.address = Some(value),
                 LedgerField::Township => rec.place.township = Some(value),
                 LedgerField::Village => rec.place.village = Some(value),
@@ -1819,6 +1831,25 @@ mod tests {
             &syn,
         );
         assert!(matches!(r, Ok(ref o) if o.records.is_empty()), "{r:?}");
+    }
+
+    #[test]
+    fn birth_column() {
+        let p = Path::new("台账.csv");
+        let csv = "姓名,出生年月,反映问题\n王红,1935年7月,反映低保问题\n李四,1960.12,反映拆迁补偿\n张三,不详,反映工资拖欠\n";
+        let out = read_ledger(
+            p,
+            csv.as_bytes(),
+            LedgerKind::Csv,
+            &HeaderSynonyms::builtin(),
+        )
+        .unwrap();
+        let births: Vec<Option<&str>> = out
+            .records
+            .iter()
+            .map(|r| r.petitioners[0].birth.as_deref())
+            .collect();
+        assert_eq!(births, [Some("1935-07"), Some("1960-12"), None]);
     }
 
     /// Real spreadsheets published by third parties (see ../shared/data/real/README.md). Skipped

@@ -746,8 +746,7 @@ impl Linker {
         let first_mention = self.mentions.len() as u32;
         for p in &rec.petitioners {
             let name = p.name.as_deref().and_then(petitioner::normalise_name);
-            let (id, id_kind) =
-                petitioner::pack_id(p.id_number.as_deref().unwrap_or(""), p.id_status);
+            let (id, id_kind) = petitioner::pack_person(p);
             let phone = p.phone.as_deref().map(petitioner::pack_phone).unwrap_or(0);
             let account = p
                 .account
@@ -1675,8 +1674,7 @@ impl Linker {
         );
         for p in &record.petitioners {
             let name = p.name.as_deref().and_then(petitioner::normalise_name);
-            let (id, id_kind) =
-                petitioner::pack_id(p.id_number.as_deref().unwrap_or(""), p.id_status);
+            let (id, id_kind) = petitioner::pack_person(p);
             let side = petitioner::Side {
                 name_sym: Self::sym_or_none(&self.names, name.as_deref()),
                 name: name.as_deref(),

@@ -66,6 +66,7 @@ pub(crate) fn rec(
                 id_number: x.id,
                 phone: x.phone.map(str::to_string),
                 address: None,
+                birth: None,
                 account: None,
             })
             .collect(),
@@ -477,6 +478,126 @@ fn common_names_weigh_less_than_rare_ones() {
         pid(&rs, "y2"),
         "a rare name and a village are"
     );
+}
+
+/// 500 other 张伟 in other townships, so that 张伟 is a common name, then `extra`.
+fn many_zhang_wei(extra: Vec<Record>) -> Vec<Record> {
+    let mut rs: Vec<Record> = (0..500)
+        .map(|i| {
+            let t = format!("乡{i}");
+            let body = filler(100 + i, 60);
+            rec(
+                &format!("w{i}"),
+                "2022-01-01",
+                vec![p("张伟")],
+                Some(&t),
+                None,
+                "",
+                None,
+                &body,
+            )
+        })
+        .collect();
+    rs.extend(extra);
+    rs
+}
+
+#[test]
+fn a_stated_birth_date_tells_a_common_name_apart() {
+    let letter = |id: &str, birth: &str, seed: u64| {
+        let mut r = rec(
+            id,
+            "2023-01-01",
+            vec![p("张伟")],
+            Some("城关镇"),
+            Some("东关村"),
+            "",
+            None,
+            &filler(seed, 200),
+        );
+        r.petitioners[0].birth = Some(birth.to_string());
+        r
+    };
+    let mut rs = many_zhang_wei(vec![
+        letter("a1", "1960-12", 1),
+        letter("a2", "1960-12", 2),
+        letter("b1", "1971-03", 3),
+    ]);
+    // A valid ID number on one letter holds the birth date the other letter states.
+    let mut c1 = letter("c1", "1984-06", 4);
+    c1.petitioners[0].birth = None;
+    c1.petitioners[0].id_number = Some(make_id("411528", "19840612", 15));
+    c1.petitioners[0].id_status = Some(IdStatus::Valid);
+    c1.place.village = Some("西关村".into());
+    let mut c2 = letter("c2", "1984-06", 5);
+    c2.place.village = Some("西关村".into());
+    rs.extend([c1, c2]);
+    let l = link_all(&mut rs);
+    assert_eq!(
+        pid(&rs, "a1"),
+        pid(&rs, "a2"),
+        "name, village and birth month"
+    );
+    assert_ne!(
+        pid(&rs, "a1"),
+        pid(&rs, "b1"),
+        "another birth date: another person"
+    );
+    assert_eq!(
+        pid(&rs, "c1"),
+        pid(&rs, "c2"),
+        "birth date from the ID number"
+    );
+    let g = l.petitioner_of("a2").unwrap();
+    assert!(g.evidence[0].agreeing.contains(&"birth_date".to_string()));
+}
+
+#[test]
+fn the_names_on_a_letter_sent_again_are_the_same_people() {
+    let body = land_letter();
+    let again = body
+        .replace("请求领导", "恳请领导")
+        .replace("至今没有", "至今都没有");
+    let mut rs = many_zhang_wei(vec![
+        rec(
+            "d1",
+            "2023-05-02",
+            vec![p("张伟")],
+            Some("城关镇"),
+            Some("东关村"),
+            "",
+            None,
+            &body,
+        ),
+        rec(
+            "d2",
+            "2023-08-20",
+            vec![p("张伟")],
+            Some("城关镇"),
+            Some("东关村"),
+            "",
+            None,
+            &again,
+        ),
+        // Another letter of another 张伟 of the village: a common name and a village alone.
+        rec(
+            "e1",
+            "2023-09-01",
+            vec![p("张伟")],
+            Some("城关镇"),
+            Some("东关村"),
+            "",
+            None,
+            &filler(9, 200),
+        ),
+    ]);
+    let l = link_all(&mut rs);
+    let g = l.petitioner_of("d2").unwrap();
+    assert!(g.evidence[0].agreeing.contains(&"same_letter".to_string()));
+    let d2 = rs.iter().find(|r| r.id == "d2").unwrap();
+    assert!(d2.duplicate_of.is_some(), "the copy is a duplicate");
+    assert_eq!(pid(&rs, "d1"), pid(&rs, "d2"), "same letter, same signer");
+    assert_ne!(pid(&rs, "d1"), pid(&rs, "e1"));
 }
 
 fn land_letter() -> String {
