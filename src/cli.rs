@@ -1092,20 +1092,21 @@ fn evaluate(
     prefix: Option<&str>,
 ) -> anyhow::Result<i32> {
     let (_engine, store) = open_store(common)?;
-    let mut truth = xinfang::eval::read_truth(truth)?;
-    if let Some(prefix) = prefix {
-        for t in &mut truth {
-            if let Some(p) = t["path"].as_str() {
-                t["path"] = json!(format!("{prefix}{p}"));
-            }
-        }
+    // Streamed: truth lines are kept as text until their record comes out of the index.
+    let mut evaluation = xinfang::eval::Evaluation::default();
+    use anyhow::Context;
+    let file = std::fs::File::open(truth).with_context(|| format!("{}", truth.display()))?;
+    for (i, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
+        let line = line.with_context(|| format!("{}", truth.display()))?;
+        evaluation
+            .add_truth_line(&line, prefix.unwrap_or(""))
+            .with_context(|| format!("{} line {}", truth.display(), i + 1))?;
     }
-    let mut records = Vec::new();
     xinfang::export::for_each_record(&store, |r| {
-        records.push(r.clone());
+        evaluation.add_record(r);
         Ok(())
     })?;
-    let report = xinfang::eval::evaluate(&truth, &records);
+    let report = evaluation.finish();
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

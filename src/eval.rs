@@ -235,28 +235,84 @@ fn flag_score(pairs: &[(bool, bool)]) -> FlagScore {
 
 /// Measure `records` against the truth lines.
 pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
-    let by_key: HashMap<Key, &Record> = records.iter().map(|r| (record_key(r), r)).collect();
-    let mut report = Report {
-        truth_records: truth.len(),
-        ..Report::default()
-    };
-    let mut confusion: Vec<(String, String)> = Vec::new();
-    let mut flags: BTreeMap<&str, Vec<(bool, bool)>> = BTreeMap::new();
-    let mut truth_people: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut pred_people: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut truth_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut pred_dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut e = Evaluation::default();
     for t in truth {
-        let key = truth_key(t);
-        let Some(r) = by_key.get(&key) else {
-            report.missing.push(format!("{key:?}"));
-            continue;
+        e.add_truth(truth_key(t), t.to_string());
+    }
+    for r in records {
+        e.add_record(r);
+    }
+    e.finish()
+}
+
+/// An evaluation in progress: truth lines are held as their JSON text (parsed only when their
+/// record arrives), records are measured one at a time as they stream out of the index, and only
+/// counts and small integer cluster labels are kept — a million-record archive is evaluated in a
+/// few hundred megabytes, not by holding every record in memory.
+#[derive(Default)]
+pub struct Evaluation {
+    truth: HashMap<Key, String>,
+    truth_records: usize,
+    report: Report,
+    /// (truth category, predicted primary category) → records.
+    confusion: HashMap<(String, String), usize>,
+    flags: BTreeMap<&'static str, Vec<(bool, bool)>>,
+    /// Petitioner mentions (numbered as they are met) by truth person and by predicted id.
+    truth_people: HashMap<String, Vec<u32>>,
+    pred_people: HashMap<String, Vec<u32>>,
+    mentions: u32,
+    /// Records (numbered as they are met) by truth duplicate group and by predicted group.
+    truth_dups: HashMap<String, Vec<u32>>,
+    pred_dups: HashMap<String, Vec<u32>>,
+    records: u32,
+}
+
+/// The key fields of a truth line, read without parsing the rest.
+#[derive(serde::Deserialize)]
+struct TruthKey {
+    path: String,
+    sheet: Option<String>,
+    row: Option<u64>,
+}
+
+impl Evaluation {
+    /// Adds one line of a truth file; `prefix` is put before its path (the archive's location
+    /// as given to `ingest`).
+    pub fn add_truth_line(&mut self, line: &str, prefix: &str) -> serde_json::Result<()> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        let k: TruthKey = serde_json::from_str(line)?;
+        self.add_truth(
+            (format!("{prefix}{}", k.path), k.sheet, k.row),
+            line.to_owned(),
+        );
+        Ok(())
+    }
+
+    fn add_truth(&mut self, key: Key, line: String) {
+        self.truth_records += 1;
+        self.truth.insert(key, line);
+    }
+
+    /// Measures one record against its truth line (a record without one is not counted).
+    pub fn add_record(&mut self, r: &Record) {
+        let key = record_key(r);
+        let Some(line) = self.truth.remove(&key) else {
+            return;
         };
+        let Ok(t) = serde_json::from_str::<Value>(&line) else {
+            self.report
+                .missing
+                .push(format!("{key:?} (truth line unreadable)"));
+            return;
+        };
+        let report = &mut self.report;
         let ocr = t["format"] == "ocr";
         for (field, truth_field, get) in MULTI_VALUED {
             let extracted: BTreeSet<String> =
                 r.petitioners.iter().filter_map(get).cloned().collect();
-            let expected = truth_set(t, truth_field);
+            let expected = truth_set(&t, truth_field);
             let counts = report.values.entry(field.to_string()).or_default();
             for part in [0, if ocr { 2 } else { 1 }] {
                 counts[part].correct += extracted.intersection(&expected).count();
@@ -264,7 +320,7 @@ pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
                 counts[part].truth += expected.len();
             }
         }
-        for (field, ok) in compare_fields(t, r) {
+        for (field, ok) in compare_fields(&t, r) {
             let counts = report.fields.entry(field.to_string()).or_default();
             counts[0].add(ok);
             counts[if ocr { 2 } else { 1 }].add(ok);
@@ -274,11 +330,14 @@ pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
         }
         if let Some(category) = t["category"].as_str() {
             let primary = r.categories.first().map_or("other", |c| c.code.as_str());
-            confusion.push((category.to_string(), primary.to_string()));
+            *self
+                .confusion
+                .entry((category.to_string(), primary.to_string()))
+                .or_default() += 1;
         }
         for flag in FLAGS {
             if let Some(truth) = t[flag].as_bool() {
-                flags
+                self.flags
                     .entry(flag)
                     .or_default()
                     .push((truth, r.flags.iter().any(|f| f == flag)));
@@ -292,11 +351,12 @@ pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
         let persons = t["person_ids"].as_array().cloned().unwrap_or_default();
         let petitioners = t["petitioners"].as_array().cloned().unwrap_or_default();
         for (i, (p, person)) in petitioners.iter().zip(&persons).enumerate() {
-            let mention = format!("{}#{i}", r.id);
-            truth_people
+            let mention = self.mentions;
+            self.mentions += 1;
+            self.truth_people
                 .entry(person.as_str().unwrap_or_default().to_string())
                 .or_default()
-                .push(mention.clone());
+                .push(mention);
             let name = p["name"].as_str();
             // The k-th truth petitioner of a name is the k-th extracted one (two co-signers
             // may share a name).
@@ -315,46 +375,69 @@ pub fn evaluate(truth: &[Value], records: &[Record]) -> Report {
                 .filter(|s| !s.is_empty())
                 .cloned()
                 .unwrap_or_else(|| format!("unlinked:{mention}"));
-            pred_people.entry(pid).or_default().push(mention);
+            self.pred_people.entry(pid).or_default().push(mention);
         }
         // Duplicate groups.
+        let n = self.records;
+        self.records += 1;
         let group = t["duplicate_group"]
             .as_str()
             .map_or_else(|| format!("single:{}", r.id), str::to_string);
-        truth_dups.entry(group).or_default().push(r.id.clone());
+        self.truth_dups.entry(group).or_default().push(n);
         let root = r.duplicate_of.clone().unwrap_or_else(|| r.id.clone());
-        pred_dups.entry(root).or_default().push(r.id.clone());
+        self.pred_dups.entry(root).or_default().push(n);
     }
-    let n = confusion.len().max(1) as f64;
-    report.category_top1 = confusion.iter().filter(|(t, p)| t == p).count() as f64 / n;
-    let classes: BTreeSet<&String> = confusion.iter().map(|(t, _)| t).collect();
-    for class in classes {
-        let pairs: Vec<(bool, bool)> = confusion
+
+    /// The report: truth lines no record matched are `missing`.
+    pub fn finish(self) -> Report {
+        let mut report = self.report;
+        report.truth_records = self.truth_records;
+        let mut missing: Vec<String> = self.truth.keys().map(|k| format!("{k:?}")).collect();
+        missing.sort();
+        report.missing.extend(missing);
+        let n = self.confusion.values().sum::<usize>().max(1) as f64;
+        let right: usize = self
+            .confusion
             .iter()
-            .map(|(t, p)| (t == class, p == class))
+            .filter(|((t, p), _)| t == p)
+            .map(|(_, c)| c)
+            .sum();
+        report.category_top1 = right as f64 / n;
+        let classes: BTreeSet<&String> = self.confusion.keys().map(|(t, _)| t).collect();
+        for class in classes {
+            let count = |f: &dyn Fn(&String, &String) -> bool| -> f64 {
+                self.confusion
+                    .iter()
+                    .filter(|((t, p), _)| f(t, p))
+                    .map(|(_, c)| *c as f64)
+                    .sum()
+            };
+            let tp = count(&|t, p| t == class && p == class);
+            let predicted = count(&|_, p| p == class);
+            let actual = count(&|t, _| t == class);
+            let f1 = if predicted + actual > 0.0 {
+                2.0 * tp / (predicted + actual)
+            } else {
+                0.0
+            };
+            report.category_f1.insert(class.clone(), f1);
+        }
+        report.category_macro_f1 =
+            report.category_f1.values().sum::<f64>() / report.category_f1.len().max(1) as f64;
+        report.flags = self
+            .flags
+            .into_iter()
+            .map(|(f, pairs)| (f.to_string(), flag_score(&pairs)))
             .collect();
-        let s = flag_score(&pairs);
-        let f1 = if s.precision + s.recall > 0.0 {
-            2.0 * s.precision * s.recall / (s.precision + s.recall)
-        } else {
-            0.0
-        };
-        report.category_f1.insert(class.clone(), f1);
+        let truth_people: Vec<Vec<u32>> = self.truth_people.into_values().collect();
+        let pred_people: Vec<Vec<u32>> = self.pred_people.into_values().collect();
+        report.petitioner_pairwise = pairwise_prf(&truth_people, &pred_people).into();
+        report.petitioner_bcubed = bcubed(&truth_people, &pred_people).into();
+        let truth_dups: Vec<Vec<u32>> = self.truth_dups.into_values().collect();
+        let pred_dups: Vec<Vec<u32>> = self.pred_dups.into_values().collect();
+        report.duplicate_pairwise = pairwise_prf(&truth_dups, &pred_dups).into();
+        report
     }
-    report.category_macro_f1 =
-        report.category_f1.values().sum::<f64>() / report.category_f1.len().max(1) as f64;
-    report.flags = flags
-        .into_iter()
-        .map(|(f, pairs)| (f.to_string(), flag_score(&pairs)))
-        .collect();
-    let truth_people: Vec<Vec<String>> = truth_people.into_values().collect();
-    let pred_people: Vec<Vec<String>> = pred_people.into_values().collect();
-    report.petitioner_pairwise = pairwise_prf(&truth_people, &pred_people).into();
-    report.petitioner_bcubed = bcubed(&truth_people, &pred_people).into();
-    let truth_dups: Vec<Vec<String>> = truth_dups.into_values().collect();
-    let pred_dups: Vec<Vec<String>> = pred_dups.into_values().collect();
-    report.duplicate_pairwise = pairwise_prf(&truth_dups, &pred_dups).into();
-    report
 }
 
 impl Report {
@@ -419,4 +502,86 @@ pub fn read_truth(path: &std::path::Path) -> std::io::Result<Vec<Value>> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).map_err(std::io::Error::other))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Category, Petitioner, Source};
+
+    fn record(path: &str, name: &str, pid: &str, category: &str, dup_of: Option<&str>) -> Record {
+        Record {
+            id: path.replace('/', "_"),
+            source: Source {
+                path: format!("/archive/{path}"),
+                ..Default::default()
+            },
+            petitioners: vec![Petitioner {
+                name: Some(name.into()),
+                ..Default::default()
+            }],
+            categories: vec![Category {
+                code: category.into(),
+                ..Default::default()
+            }],
+            petitioner_id: Some(pid.into()),
+            duplicate_of: dup_of.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    fn line(path: &str, name: &str, person: &str, category: &str, group: Option<&str>) -> String {
+        serde_json::json!({
+            "path": path, "sheet": null, "row": null, "format": "text",
+            "petitioners": [{"name": name}], "person_ids": [person],
+            "category": category, "duplicate_group": group, "risk": false,
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn streamed_evaluation_counts_links_categories_and_missing_lines() {
+        let mut e = Evaluation::default();
+        for l in [
+            line("a.txt", "王芳", "P1", "land", Some("D1")),
+            line("b.txt", "王芳", "P1", "land", Some("D1")),
+            line("c.txt", "李强", "P2", "labor", None),
+            line("d.txt", "赵六", "P3", "labor", None),
+        ] {
+            e.add_truth_line(&l, "/archive/").unwrap();
+        }
+        e.add_record(&record("a.txt", "王芳", "PA", "land", None));
+        // Linked to a's petitioner; a duplicate of a; classified wrongly.
+        e.add_record(&record("b.txt", "王芳", "PA", "labor", Some("a.txt")));
+        // Wrongly linked to the same petitioner.
+        e.add_record(&record("c.txt", "李强", "PA", "labor", None));
+        // Not in the truth: ignored.
+        e.add_record(&record("x.txt", "某某", "PX", "land", None));
+        let r = e.finish();
+        assert_eq!(r.truth_records, 4);
+        assert_eq!(
+            r.missing,
+            [format!(
+                "{:?}",
+                ("/archive/d.txt", None::<String>, None::<u64>)
+            )]
+        );
+        // Pairs: truth {a,b}; predicted {a,b}, {a,c}, {b,c}.
+        assert_eq!(r.petitioner_pairwise.precision, 1.0 / 3.0);
+        assert_eq!(r.petitioner_pairwise.recall, 1.0);
+        assert_eq!(r.duplicate_pairwise.precision, 1.0);
+        assert_eq!(r.duplicate_pairwise.recall, 1.0);
+        assert_eq!(r.category_top1, 2.0 / 3.0);
+        // land: tp 1, predicted 1, actual 2 → F1 2/3; labor: tp 1, predicted 2, actual 1.
+        assert!((r.category_f1["land"] - 2.0 / 3.0).abs() < 1e-9);
+        assert!((r.category_f1["labor"] - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(r.flags["risk"].precision, 1.0);
+    }
+
+    #[test]
+    fn a_bad_truth_line_is_an_error() {
+        let mut e = Evaluation::default();
+        assert!(e.add_truth_line("{not json", "").is_err());
+        assert!(e.add_truth_line("   ", "").is_ok());
+    }
 }
