@@ -423,9 +423,16 @@ impl Linker {
     fn side(&self, m: u32) -> petitioner::Side<'_> {
         let x = &self.mentions[m as usize];
         let f = &self.records[x.record as usize];
+        // The first other person named on a joint letter.
+        let partner = self
+            .mention_range(x.record)
+            .filter(|&o| o != m)
+            .map(|o| self.mentions[o as usize].name)
+            .find(|&n| n != NONE && n != x.name);
         petitioner::Side {
             name: (x.name != NONE).then(|| self.names.resolve(x.name)),
             name_sym: x.name,
+            partner: partner.map(|n| self.names.resolve(n)),
             id: x.id,
             id_kind: x.id_kind(),
             phone: x.phone(),
@@ -815,7 +822,23 @@ impl Linker {
         let side = self.side(m);
         let mut keys = Vec::new();
         petitioner::blocking_keys(&side, |p| self.place_hash(p), &mut keys);
-        self.links_for_side(&side, &keys, self.mentions[m as usize].record, newest)
+        let record = self.mentions[m as usize].record;
+        let others = self.cosigner_names(record, m);
+        self.links_for_side(&side, &keys, record, &others, newest)
+    }
+
+    /// Name symbols of the other people named on record `r` than mention `m` (a joint letter's
+    /// co-signers), without repeats.
+    fn cosigner_names(&self, r: u32, m: u32) -> Vec<u32> {
+        let mut names: Vec<u32> = self
+            .mention_range(r)
+            .filter(|&x| x != m)
+            .map(|x| self.mentions[x as usize].name)
+            .filter(|&n| n != NONE)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 
     fn links_for_side(
@@ -823,6 +846,7 @@ impl Linker {
         side: &petitioner::Side,
         keys: &[u32],
         own_record: u32,
+        cosigners: &[u32],
         newest: Option<u32>,
     ) -> Vec<PersonEdge> {
         let mut cands = Vec::new();
@@ -845,7 +869,21 @@ impl Linker {
         let mut edges: Vec<PersonEdge> = cands
             .into_iter()
             .filter_map(|c| {
-                let cmp = petitioner::compare(side, &self.side(c), &freq)?;
+                // A group that writes again: two or more of the other names, and at least half
+                // of the smaller letter's, recur (two letters of one village share a common name
+                // by chance, and a large one can share two with a small one).
+                let shared = if cosigners.is_empty() {
+                    0
+                } else {
+                    let theirs = self.cosigner_names(self.mentions[c as usize].record, c);
+                    let n = cosigners.iter().filter(|n| theirs.contains(n)).count();
+                    if n >= 2 && 2 * n >= cosigners.len().min(theirs.len()) {
+                        n as u32
+                    } else {
+                        0
+                    }
+                };
+                let cmp = petitioner::compare(side, &self.side(c), &freq, shared)?;
                 cmp.link.then(|| PersonEdge {
                     to: c,
                     score: (cmp.score * 16.0).clamp(-32000.0, 32000.0) as i16,
@@ -1676,6 +1714,7 @@ impl Linker {
             let name = p.name.as_deref().and_then(petitioner::normalise_name);
             let (id, id_kind) = petitioner::pack_person(p);
             let side = petitioner::Side {
+                partner: None,
                 name_sym: Self::sym_or_none(&self.names, name.as_deref()),
                 name: name.as_deref(),
                 id,
@@ -1692,7 +1731,7 @@ impl Linker {
             };
             let mut keys = Vec::new();
             petitioner::blocking_keys(&side, |s| self.place_hash(s), &mut keys);
-            for e in self.links_for_side(&side, &keys, own.unwrap_or(NONE), None) {
+            for e in self.links_for_side(&side, &keys, own.unwrap_or(NONE), &[], None) {
                 let pid = self.mentions[e.to as usize].pid;
                 let score = e.score as f32 / 16.0;
                 let prob = 1.0 / (1.0 + (-(score - petitioner::LINK_THRESHOLD + 7.0)).exp2());

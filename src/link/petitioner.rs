@@ -52,6 +52,15 @@ pub(crate) const AGREE_CATEGORY: u16 = 256;
 pub(crate) const AGREE_ACCOUNT: u16 = 512;
 /// The two records are one letter sent twice (a verified duplicate) and both name this person.
 pub(crate) const AGREE_SAME_LETTER: u16 = 1024;
+/// Both records are joint letters that also name another person of one name (the same group).
+pub(crate) const AGREE_COSIGNERS: u16 = 2048;
+
+/// Weight of each co-signer name (besides the pair's own) that two joint letters share, at most
+/// two counted: a group that petitions together signs together again (集体访 recur), while two
+/// different groups sharing two names is about as likely as two strangers sharing an ID number
+/// fragment. u ≈ the chance that a random other joint letter of the township names someone of
+/// that name, m ≈ .8 (a group's membership changes a little between letters).
+pub(crate) const COSIGNER_AGREE: f32 = 9.0;
 
 /// Weight of a link between two mentions of one name on two copies of one letter (a verified
 /// duplicate, long enough to be compared by its text): a letter sent again is signed again by the
@@ -82,6 +91,7 @@ pub(crate) fn agreement_names(bits: u16) -> Vec<String> {
         (AGREE_CATEGORY, "category"),
         (AGREE_ACCOUNT, "account"),
         (AGREE_SAME_LETTER, "same_letter"),
+        (AGREE_COSIGNERS, "co_signers"),
     ]
     .iter()
     .filter(|(b, _)| bits & b != 0)
@@ -288,6 +298,8 @@ pub(crate) fn pack_account(raw: &str) -> u64 {
 /// The facts of one mention that comparison needs.
 pub(crate) struct Side<'a> {
     pub name: Option<&'a str>,
+    /// On a joint letter, the first other name (its blocking key finds the group's other letters).
+    pub partner: Option<&'a str>,
     pub name_sym: u32,
     pub id: [u8; 9],
     pub id_kind: u8,
@@ -385,7 +397,11 @@ pub(crate) struct Comparison {
 /// change phones). Village equal log₂(.9/u_tf) else −3.3; township (when a village is missing)
 /// log₂(.95/u_tf) else −4.3. Primary category equal +1.5, different −0.8. Account equal
 /// +[`ACCOUNT_AGREE`] (no family exception), different [`ACCOUNT_DIFFER`].
-pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
+///
+/// `shared_cosigners`: how many other names the two mentions' records have in common (joint
+/// letters; the caller passes 0 unless they are the same group), each worth [`COSIGNER_AGREE`]
+/// (two at most) when the names agree exactly; strong evidence, like a phone.
+pub(crate) fn compare(a: &Side, b: &Side, f: &Freq, shared_cosigners: u32) -> Option<Comparison> {
     let mut w = 0f32;
     let mut agree = 0u16;
     let mut identifying = false;
@@ -519,7 +535,13 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
             w -= 0.8;
         }
     }
-    let strong = id_birth || agree & (AGREE_ID | AGREE_ID_NEAR | AGREE_PHONE | AGREE_ACCOUNT) != 0;
+    if shared_cosigners > 0 && agree & AGREE_NAME != 0 {
+        w += COSIGNER_AGREE * shared_cosigners.min(2) as f32;
+        agree |= AGREE_COSIGNERS;
+        identifying = true;
+    }
+    let strong = id_birth
+        || agree & (AGREE_ID | AGREE_ID_NEAR | AGREE_PHONE | AGREE_ACCOUNT | AGREE_COSIGNERS) != 0;
     let threshold = if strong {
         LINK_THRESHOLD
     } else {
@@ -535,7 +557,9 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq) -> Option<Comparison> {
 /// Blocking keys of a mention: the ID number with each third masked in turn (an OCR slip spoils at
 /// most two of the three), the phone, the online account, the name within its township, and the name
 /// with one character masked within its village (township when the village is unknown) — which
-/// brings 张建国 and 张健国 of one village together. Two-character names are blocked unmasked.
+/// brings 张建国 and 张健国 of one village together. Two-character names are blocked unmasked. On a
+/// joint letter, also the name with the first other signer's: the group's next letter, which may
+/// name no place, shares it.
 pub(crate) fn blocking_keys(side: &Side, place_name: impl Fn(u32) -> u64, out: &mut Vec<u32>) {
     if side.id_kind != 0 {
         // The number with one third masked, for each third: one misread character leaves a key.
@@ -557,6 +581,9 @@ pub(crate) fn blocking_keys(side: &Side, place_name: impl Fn(u32) -> u64, out: &
         out.push(key32(8, side.account));
     }
     let Some(name) = side.name else { return };
+    if let Some(partner) = side.partner {
+        out.push(key32(9, hash_str(name) ^ hash_str(partner).rotate_left(17)));
+    }
     if side.township != u32::MAX {
         out.push(key32(4, hash_str(name) ^ place_name(side.township)));
     }

@@ -600,6 +600,64 @@ fn the_names_on_a_letter_sent_again_are_the_same_people() {
     assert_ne!(pid(&rs, "d1"), pid(&rs, "e1"));
 }
 
+#[test]
+fn a_group_that_petitions_again_is_the_same_people() {
+    let group = |names: &[&'static str]| names.iter().map(|n| p(n)).collect::<Vec<_>>();
+    let mut rs = many_zhang_wei(vec![
+        rec(
+            "g1",
+            "2023-03-01",
+            group(&["吴淑芬", "张伟", "林红梅", "钟磊", "宋新华"]),
+            Some("白沙镇"),
+            None,
+            "",
+            None,
+            &filler(11, 300),
+        ),
+        // The group's next letter names no place; one member is new, one stayed away.
+        rec(
+            "g2",
+            "2023-09-01",
+            group(&["吴淑芬", "张伟", "林红梅", "钟磊", "史国栋"]),
+            None,
+            None,
+            "",
+            None,
+            &filler(12, 300),
+        ),
+        // A small joint letter of the same township sharing one common name: chance.
+        rec(
+            "h1",
+            "2023-10-01",
+            group(&["张伟", "林红梅", "王建军"]),
+            Some("白沙镇"),
+            None,
+            "",
+            None,
+            &filler(13, 300),
+        ),
+    ]);
+    let l = link_all(&mut rs);
+    let ids = |id: &str| {
+        rs.iter().find(|r| r.id == id).unwrap().flag_evidence[EVIDENCE_PETITIONER_IDS].clone()
+    };
+    let (g1, g2, h1) = (ids("g1"), ids("g2"), ids("h1"));
+    // 吴淑芬, 张伟, 林红梅 and 钟磊 are the same people on both letters; 宋新华 and 史国栋 differ.
+    assert_eq!(g1[..4], g2[..4], "{g1:?} {g2:?}");
+    assert_ne!(g1[4], g2[4]);
+    // The small letter shares 张伟 and 林红梅 with the group, but for each of them only one other
+    // name recurs: chance, not the group.
+    assert!(
+        !g1.contains(&h1[0]) && !g1.contains(&h1[1]),
+        "{g1:?} {h1:?}"
+    );
+    let g = l.petitioner_of("g2").unwrap();
+    assert!(g
+        .evidence
+        .iter()
+        .any(|e| e.agreeing.contains(&"co_signers".to_string())));
+}
+
 fn land_letter() -> String {
     "尊敬的县信访局领导：我们是清溪县城关镇东关村村民，二〇二三年村里修建高速公路，征用了我们组的耕地八十余亩，\
      每亩补偿款至今没有发放到位，村委会说镇里没有拨款，镇里说已经拨付到村，我们多次找村干部都没有结果。\
