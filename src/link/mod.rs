@@ -872,7 +872,9 @@ impl Linker {
                 // A group that writes again: two or more of the other names, and at least half
                 // of the smaller letter's, recur (two letters of one village share a common name
                 // by chance, and a large one can share two with a small one).
-                let shared = if cosigners.is_empty() {
+                let shared = if cosigners.is_empty()
+                    || self.mentions[c as usize].name != side.name_sym
+                {
                     0
                 } else {
                     let theirs = self.cosigner_names(self.mentions[c as usize].record, c);
