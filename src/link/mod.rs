@@ -869,9 +869,9 @@ impl Linker {
         let mut edges: Vec<PersonEdge> = cands
             .into_iter()
             .filter_map(|c| {
-                // A group that writes again: two or more of the other names, and at least half
-                // of the smaller letter's, recur (two letters of one village share a common name
-                // by chance, and a large one can share two with a small one).
+                // A group that writes again: at least half of the smaller letter's other names
+                // recur (a large letter can share a common name or two with a small one by
+                // chance; `compare` asks for two or three, and for places that agree).
                 let shared = if cosigners.is_empty()
                     || self.mentions[c as usize].name != side.name_sym
                 {
@@ -879,7 +879,7 @@ impl Linker {
                 } else {
                     let theirs = self.cosigner_names(self.mentions[c as usize].record, c);
                     let n = cosigners.iter().filter(|n| theirs.contains(n)).count();
-                    if n >= 2 && 2 * n >= cosigners.len().min(theirs.len()) {
+                    if 2 * n >= cosigners.len().min(theirs.len()) {
                         n as u32
                     } else {
                         0

@@ -399,8 +399,9 @@ pub(crate) struct Comparison {
 /// +[`ACCOUNT_AGREE`] (no family exception), different [`ACCOUNT_DIFFER`].
 ///
 /// `shared_cosigners`: how many other names the two mentions' records have in common (joint
-/// letters; the caller passes 0 unless they are the same group), each worth [`COSIGNER_AGREE`]
-/// (two at most) when the names agree exactly; strong evidence, like a phone.
+/// letters; the caller passes 0 unless half of the smaller letter's recur), each worth
+/// [`COSIGNER_AGREE`] (two at most) when the names agree exactly, the places do not differ and two
+/// (three without a common place) recur; strong evidence, like a phone.
 pub(crate) fn compare(a: &Side, b: &Side, f: &Freq, shared_cosigners: u32) -> Option<Comparison> {
     let mut w = 0f32;
     let mut agree = 0u16;
@@ -535,7 +536,20 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq, shared_cosigners: u32) -> Op
             w -= 0.8;
         }
     }
-    if shared_cosigners > 0 && agree & AGREE_NAME != 0 {
+    // A group is local: two letters of different villages (or townships) sharing names are two
+    // groups with common names, whatever their overlap; where a letter names no place, three
+    // shared names are asked for, since such a letter could bridge two places' groups.
+    let villages_differ = a.village != u32::MAX && b.village != u32::MAX && a.village != b.village;
+    let needed = if agree & (AGREE_VILLAGE | AGREE_TOWNSHIP) != 0 {
+        2
+    } else {
+        3
+    };
+    if shared_cosigners >= needed
+        && agree & AGREE_NAME != 0
+        && !villages_differ
+        && !townships_differ
+    {
         w += COSIGNER_AGREE * shared_cosigners.min(2) as f32;
         agree |= AGREE_COSIGNERS;
         identifying = true;

@@ -625,6 +625,18 @@ fn a_group_that_petitions_again_is_the_same_people() {
             None,
             &filler(12, 300),
         ),
+        // Another township's group sharing three common names: another group, which the
+        // placeless g2 must not bridge either.
+        rec(
+            "k1",
+            "2023-11-01",
+            group(&["张伟", "林红梅", "钟磊", "王勇"]),
+            Some("青龙镇"),
+            None,
+            "",
+            None,
+            &filler(14, 300),
+        ),
         // A small joint letter of the same township sharing one common name: chance.
         rec(
             "h1",
@@ -641,7 +653,8 @@ fn a_group_that_petitions_again_is_the_same_people() {
     let ids = |id: &str| {
         rs.iter().find(|r| r.id == id).unwrap().flag_evidence[EVIDENCE_PETITIONER_IDS].clone()
     };
-    let (g1, g2, h1) = (ids("g1"), ids("g2"), ids("h1"));
+    let (g1, g2, h1, k1) = (ids("g1"), ids("g2"), ids("h1"), ids("k1"));
+    assert!(k1.iter().all(|id| !g1.contains(id)), "{g1:?} {k1:?}");
     // 吴淑芬, 张伟, 林红梅 and 钟磊 are the same people on both letters; 宋新华 and 史国栋 differ.
     assert_eq!(g1[..4], g2[..4], "{g1:?} {g2:?}");
     assert_ne!(g1[4], g2[4]);
