@@ -827,6 +827,23 @@ impl Linker {
         self.links_for_side(&side, &keys, record, &others, newest)
     }
 
+    /// How many of `cosigners` (the other names on a new mention's letter) candidate `c`'s letter
+    /// also names, when `c` has the mention's name and at least half of the smaller letter's other
+    /// names recur — a group that writes again; else 0 (a large letter can share a common name or
+    /// two with a small one by chance; `compare` asks for two or three, and for places that agree).
+    fn shared_cosigners(&self, c: u32, name: u32, cosigners: &[u32]) -> u32 {
+        if cosigners.is_empty() || self.mentions[c as usize].name != name {
+            return 0;
+        }
+        let theirs = self.cosigner_names(self.mentions[c as usize].record, c);
+        let n = cosigners.iter().filter(|n| theirs.contains(n)).count();
+        if 2 * n >= cosigners.len().min(theirs.len()) {
+            n as u32
+        } else {
+            0
+        }
+    }
+
     /// Name symbols of the other people named on record `r` than mention `m` (a joint letter's
     /// co-signers), without repeats.
     fn cosigner_names(&self, r: u32, m: u32) -> Vec<u32> {
@@ -869,22 +886,7 @@ impl Linker {
         let mut edges: Vec<PersonEdge> = cands
             .into_iter()
             .filter_map(|c| {
-                // A group that writes again: at least half of the smaller letter's other names
-                // recur (a large letter can share a common name or two with a small one by
-                // chance; `compare` asks for two or three, and for places that agree).
-                let shared = if cosigners.is_empty()
-                    || self.mentions[c as usize].name != side.name_sym
-                {
-                    0
-                } else {
-                    let theirs = self.cosigner_names(self.mentions[c as usize].record, c);
-                    let n = cosigners.iter().filter(|n| theirs.contains(n)).count();
-                    if 2 * n >= cosigners.len().min(theirs.len()) {
-                        n as u32
-                    } else {
-                        0
-                    }
-                };
+                let shared = self.shared_cosigners(c, side.name_sym, cosigners);
                 let cmp = petitioner::compare(side, &self.side(c), &freq, shared)?;
                 cmp.link.then(|| PersonEdge {
                     to: c,
