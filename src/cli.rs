@@ -1091,10 +1091,10 @@ fn evaluate(
     misses: bool,
     prefix: Option<&str>,
 ) -> anyhow::Result<i32> {
+    use anyhow::Context;
     let (_engine, store) = open_store(common)?;
     // Streamed: truth lines are kept as text until their record comes out of the index.
     let mut evaluation = xinfang::eval::Evaluation::default();
-    use anyhow::Context;
     let file = std::fs::File::open(truth).with_context(|| format!("{}", truth.display()))?;
     for (i, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
         let line = line.with_context(|| format!("{}", truth.display()))?;

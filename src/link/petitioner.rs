@@ -158,12 +158,7 @@ pub(crate) fn pack_id(raw: &str, status: Option<IdStatus>) -> ([u8; 9], u8) {
     }
     let mut packed = [0xffu8; 9];
     for (i, &c) in chars.iter().take(18).enumerate() {
-        let byte = &mut packed[i / 2];
-        if i.is_multiple_of(2) {
-            *byte = (*byte & 0x0f) | (c << 4);
-        } else {
-            *byte = (*byte & 0xf0) | c;
-        }
+        set_nibble(&mut packed, i, c);
     }
     (packed, kind)
 }
@@ -180,13 +175,7 @@ pub(crate) fn pack_person(p: &crate::record::Petitioner) -> ([u8; 9], u8) {
             .flat_map(|b| b.bytes())
             .filter(u8::is_ascii_digit);
         for (i, d) in (6..14).zip(digits) {
-            let byte = &mut packed[i / 2];
-            let c = d - b'0';
-            if i.is_multiple_of(2) {
-                *byte = (*byte & 0x0f) | (c << 4);
-            } else {
-                *byte = (*byte & 0xf0) | c;
-            }
+            set_nibble(&mut packed, i, d - b'0');
         }
     }
     (packed, kind)
@@ -219,6 +208,15 @@ fn birth_weight(a: (u32, u32, u32), b: (u32, u32, u32)) -> (f32, bool) {
         (true, true) => (11.0, true),
         (true, false) => (8.0, true),
         _ => (4.0, false),
+    }
+}
+
+fn set_nibble(p: &mut [u8; 9], i: usize, c: u8) {
+    let byte = &mut p[i / 2];
+    if i.is_multiple_of(2) {
+        *byte = (*byte & 0x0f) | (c << 4);
+    } else {
+        *byte = (*byte & 0xf0) | c;
     }
 }
 
