@@ -412,21 +412,7 @@ fn changed_phone_still_the_same_person() {
 
 #[test]
 fn common_names_weigh_less_than_rare_ones() {
-    let mut rs: Vec<Record> = (0..500)
-        .map(|i| {
-            let t = format!("乡{i}");
-            rec(
-                &format!("w{i}"),
-                "2022-01-01",
-                vec![p("张伟")],
-                Some(&t),
-                None,
-                "",
-                None,
-                &filler(100 + i, 60),
-            )
-        })
-        .collect();
+    let mut rs = many_zhang_wei(Vec::new());
     rs.push(rec(
         "x1",
         "2023-01-01",
