@@ -54,7 +54,8 @@ pub(crate) fn find_births(text: &str) -> Vec<BirthHit> {
             },
         };
         // Inside a longer digit run (an ID number holds a birth date).
-        if y.start() > 0 && bytes[y.start() - 1].is_ascii_digit() {
+        let digit_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+        if y.start() > 0 && digit_at(y.start() - 1) || digit_at(y.end()) {
             continue;
         }
         let Some(birth) = normalise(y.as_str(), m.map(|x| x.as_str()), d.map(|x| x.as_str()))
@@ -153,6 +154,7 @@ mod tests {
         assert!(births("我父亲1935年出生，今年88岁").is_empty());
         assert_eq!(births("本人孙丽1960年出生"), ["1960"]);
         assert!(births("身份证号411528196012124261出生").is_empty());
+        assert!(births("出生年月：19601212345").is_empty());
         assert!(births("出生年月：1960年13月").is_empty());
         assert!(births("2019年生效的判决").is_empty());
         assert!(births("2020年生活困难").is_empty());
