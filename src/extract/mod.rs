@@ -259,9 +259,7 @@ impl Extractor {
                     }
                     if let Some(i) = births.iter().position(|x| x.start >= s && x.end <= e) {
                         used_births[i] = true;
-                        p.birth = Some(births[i].birth.clone());
-                        let raw = &body[births[i].start..births[i].end];
-                        record.evidence.push(evidence("birth", "text", raw));
+                        Self::set_birth(record, &mut p, body, &births[i]);
                     }
                     if let Some(i) = phones.iter().position(|x| x.start >= s && x.end <= e) {
                         used_phones[i] = true;
@@ -330,10 +328,7 @@ impl Extractor {
             let alone = record.petitioners.len() == 1;
             let free_birth = births.iter().zip(&used_births).find(|(_, used)| !**used);
             if let (true, None, Some((h, _))) = (alone, &first.birth, free_birth) {
-                first.birth = Some(h.birth.clone());
-                record
-                    .evidence
-                    .push(evidence("birth", "text", &body[h.start..h.end]));
+                Self::set_birth(record, &mut first, body, h);
             }
             record.petitioners[0] = first;
         }
@@ -420,6 +415,13 @@ impl Extractor {
                 _ => record.headcount = Some(1),
             }
         }
+    }
+
+    fn set_birth(record: &mut Record, p: &mut Petitioner, body: &str, h: &birth::BirthHit) {
+        p.birth = Some(h.birth.clone());
+        record
+            .evidence
+            .push(evidence("birth", "text", &body[h.start..h.end]));
     }
 
     fn set_id(&self, record: &mut Record, p: &mut Petitioner, h: &id_number::IdHit) {

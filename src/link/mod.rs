@@ -420,19 +420,15 @@ impl Linker {
         s.and_then(|s| it.get(s)).unwrap_or(NONE)
     }
 
+    /// The facts `compare` needs of mention `m` (without the partner name, which only blocking
+    /// reads: see [`Linker::person_keys`]).
     fn side(&self, m: u32) -> petitioner::Side<'_> {
         let x = &self.mentions[m as usize];
         let f = &self.records[x.record as usize];
-        // The first other person named on a joint letter.
-        let partner = self
-            .mention_range(x.record)
-            .filter(|&o| o != m)
-            .map(|o| self.mentions[o as usize].name)
-            .find(|&n| n != NONE && n != x.name);
         petitioner::Side {
             name: (x.name != NONE).then(|| self.names.resolve(x.name)),
             name_sym: x.name,
-            partner: partner.map(|n| self.names.resolve(n)),
+            partner: None,
             id: x.id,
             id_kind: x.id_kind(),
             phone: x.phone(),
@@ -456,8 +452,19 @@ impl Linker {
         state::hash_str(self.places.resolve(sym))
     }
 
+    /// Blocking keys of mention `m`, the first other person named on its letter included.
     fn person_keys(&self, m: u32, out: &mut Vec<u32>) {
-        petitioner::blocking_keys(&self.side(m), |p| self.place_hash(p), out);
+        let x = &self.mentions[m as usize];
+        let partner = self
+            .mention_range(x.record)
+            .filter(|&o| o != m)
+            .map(|o| self.mentions[o as usize].name)
+            .find(|&n| n != NONE && n != x.name);
+        let side = petitioner::Side {
+            partner: partner.map(|n| self.names.resolve(n)),
+            ..self.side(m)
+        };
+        petitioner::blocking_keys(&side, |p| self.place_hash(p), out);
     }
 
     /// Sort key of a mention for anchoring: (date, record id, position on the record).
@@ -821,7 +828,7 @@ impl Linker {
     fn person_links(&self, m: u32, newest: Option<u32>) -> Vec<PersonEdge> {
         let side = self.side(m);
         let mut keys = Vec::new();
-        petitioner::blocking_keys(&side, |p| self.place_hash(p), &mut keys);
+        self.person_keys(m, &mut keys);
         let record = self.mentions[m as usize].record;
         let others = self.cosigner_names(record, m);
         self.links_for_side(&side, &keys, record, &others, newest)

@@ -506,7 +506,8 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq, shared_cosigners: u32) -> Op
     }
     let townships_known = a.township != u32::MAX && b.township != u32::MAX;
     let townships_differ = townships_known && a.township != b.township;
-    if a.village != u32::MAX && b.village != u32::MAX {
+    let villages_known = a.village != u32::MAX && b.village != u32::MAX;
+    if villages_known {
         if a.village == b.village && !townships_differ {
             w += (0.9 / f.place_u(a.village, 1.0 / 2000.0)).log2();
             agree |= AGREE_VILLAGE | if townships_known { AGREE_TOWNSHIP } else { 0 };
@@ -537,7 +538,7 @@ pub(crate) fn compare(a: &Side, b: &Side, f: &Freq, shared_cosigners: u32) -> Op
     // A group is local: two letters of different villages (or townships) sharing names are two
     // groups with common names, whatever their overlap; where a letter names no place, three
     // shared names are asked for, since such a letter could bridge two places' groups.
-    let villages_differ = a.village != u32::MAX && b.village != u32::MAX && a.village != b.village;
+    let villages_differ = villages_known && a.village != b.village;
     let needed = if agree & (AGREE_VILLAGE | AGREE_TOWNSHIP) != 0 {
         2
     } else {
