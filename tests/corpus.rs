@@ -427,3 +427,52 @@ fn linking_meets_targets() {
         r.duplicate_pairwise
     );
 }
+
+/// Links must not depend on how often the ingest commits: records of earlier commits are seen
+/// through the index (their texts read back to verify near-duplicates, their link updates
+/// rewritten at the next commit), those of the current one through the linker's memory. The same
+/// duplicate groups and the same petitioners (whose ids may differ: an id is chosen when its
+/// petitioner is first seen).
+#[test]
+fn links_do_not_depend_on_how_often_the_ingest_commits() {
+    let c = corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = IngestOptions::new(dir.path().to_path_buf());
+    options.chunk_files = 4;
+    options.commit_every = 4;
+    ingest(&c.engine, &[PathBuf::from("corpus")], &options, &Quiet).unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut often = Vec::new();
+    xinfang::export::for_each_record(&store, |r| {
+        often.push(r.clone());
+        Ok(())
+    })
+    .unwrap();
+    // Records grouped by a key, as sets of record ids.
+    fn groups<'a>(
+        records: &'a [Record],
+        key: fn(&Record) -> Option<&String>,
+    ) -> BTreeSet<Vec<&'a str>> {
+        let mut by: HashMap<&str, Vec<&str>> = HashMap::new();
+        for r in records {
+            let k = key(r).unwrap_or(&r.id);
+            by.entry(k).or_default().push(&r.id);
+        }
+        by.into_values()
+            .map(|mut v| {
+                v.sort();
+                v
+            })
+            .collect()
+    }
+    fn duplicates(r: &Record) -> Option<&String> {
+        r.duplicate_of.as_ref()
+    }
+    fn petitioners(r: &Record) -> Option<&String> {
+        r.petitioner_id.as_ref()
+    }
+    let once = groups(&c.records, duplicates);
+    assert!(once.iter().filter(|g| g.len() > 1).count() >= 5);
+    assert_eq!(groups(&often, duplicates), once);
+    assert_eq!(groups(&often, petitioners), groups(&c.records, petitioners));
+}

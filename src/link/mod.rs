@@ -195,6 +195,7 @@ const UNREAD_CAP: usize = 200_000;
 /// Version of the encoded state: 2 added online accounts and presence bits for mention facts; 3
 /// narrowed it (8-bit sketches, numeric record ids, no petitioner sequence numbers).
 const STATE_VERSION: u32 = 3;
+
 // Mention byte on disk: ID kind in the low two bits, then which optional facts follow.
 const M_ID_KIND: u8 = 0x03;
 const M_PHONE: u8 = 0x04;
@@ -202,6 +203,14 @@ const M_ACCOUNT: u8 = 0x08;
 const M_REPEAT: u8 = 0x80;
 
 const LEVELS: [Level; 4] = [Level::County, Level::City, Level::Province, Level::National];
+
+/// An older record that may be a duplicate of a new one, after the checks that need no text.
+enum DupCandidate {
+    /// The same text.
+    Exact(u32),
+    /// Near by the sketch estimate: to be verified on both texts' shingles where they can be had.
+    Near { to: u32, estimate: f32 },
+}
 
 fn level_code(l: Option<Level>) -> u8 {
     match l {
@@ -560,7 +569,7 @@ impl Linker {
     pub fn link_batch_with_texts(
         &mut self,
         batch: &mut [Record],
-        texts: &dyn Fn(&str) -> Option<String>,
+        texts: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Vec<RecordUpdate> {
         let mut snaps: HashMap<u32, Shown> = HashMap::default();
         let mut touched_pids: HashSet<u32> = HashSet::default();
@@ -646,13 +655,36 @@ impl Linker {
 
         // Duplicate links: each new record against older records sharing an LSH bucket or a
         // petitioner (as the links just found say: the new mentions have no petitioner yet).
-        let mut text_cache: HashMap<u32, Box<[u32]>> = HashMap::default();
-        let dups: Vec<Vec<DupEdge>> = new_records
-            .iter()
+        let candidates: Vec<Vec<DupCandidate>> = new_records
+            .par_iter()
             .map(|&(r, _)| {
                 let people = self.linked_records(r, &found, first_new_mention);
-                self.duplicate_links(r, &people, &mut text_cache, texts)
+                self.duplicate_candidates(r, &people)
             })
+            .collect();
+        // Archived candidates are verified on their text, read once each (in parallel: a read
+        // can wait for the disk) however many new records name them.
+        let mut to_read: Vec<u32> = candidates
+            .iter()
+            .flatten()
+            .filter_map(|c| match c {
+                DupCandidate::Near { to, .. } if !self.unread.contains_key(to) => Some(*to),
+                _ => None,
+            })
+            .collect();
+        to_read.sort_unstable();
+        to_read.dedup();
+        let archived: HashMap<u32, Box<[u32]>> = to_read
+            .into_par_iter()
+            .filter_map(|c| {
+                let text = texts(&self.rec_id(c).to_string())?;
+                Some((c, self.shingles_of_archived(c, &text)))
+            })
+            .collect();
+        let dups: Vec<Vec<DupEdge>> = new_records
+            .par_iter()
+            .zip(candidates)
+            .map(|(&(r, _), cands)| self.duplicate_links(r, cands, &archived))
             .collect();
         // A letter sent again names the same people: a name on both copies is one person.
         for (&(r, _), edges) in new_records.iter().zip(&dups) {
@@ -1126,13 +1158,9 @@ impl Linker {
         added
     }
 
-    fn duplicate_links(
-        &self,
-        r: u32,
-        people: &[u32],
-        cache: &mut HashMap<u32, Box<[u32]>>,
-        texts: &dyn Fn(&str) -> Option<String>,
-    ) -> Vec<DupEdge> {
+    /// Older records that may be near-duplicates of record `r`: those sharing an LSH band, and
+    /// the records of the people `r` names (`people`), after the checks that need no text.
+    fn duplicate_candidates(&self, r: u32, people: &[u32]) -> Vec<DupCandidate> {
         let sketch = self.sketches[r as usize];
         let f = &self.records[r as usize];
         let mut cands = Vec::new();
@@ -1152,48 +1180,64 @@ impl Linker {
         cands.extend(people.iter().copied().filter(|&c| c < r && self.is_live(c)));
         cands.sort_unstable();
         cands.dedup();
-        let mut edges = Vec::new();
-        for c in cands {
-            let g = &self.records[c as usize];
-            let short = f.flags & F_SHORT != 0;
-            if short != (g.flags & F_SHORT != 0) {
-                continue;
-            }
-            if f.text_hash == g.text_hash {
-                edges.push(DupEdge {
-                    to: c,
-                    sim: 250,
-                    exact: true,
-                });
-                continue;
-            }
-            if short {
-                continue;
-            }
-            let estimate = duplicate::sketch_similarity(&sketch, &self.sketches[c as usize]);
-            // Far below the threshold even allowing for the estimate's error: not worth a text fetch.
-            if estimate < duplicate::DUP_JACCARD - 0.3 {
-                continue;
-            }
-            let mine = self.unread.get(&r);
-            if !self.unread.contains_key(&c) && !cache.contains_key(&c) {
-                if let Some(t) = texts(&self.rec_id(c).to_string()) {
-                    cache.insert(c, self.shingles_of_archived(c, &t));
+        let short = f.flags & F_SHORT != 0;
+        cands
+            .into_iter()
+            .filter_map(|c| {
+                let g = &self.records[c as usize];
+                if short != (g.flags & F_SHORT != 0) {
+                    return None;
                 }
-            }
-            let theirs = self.unread.get(&c).or_else(|| cache.get(&c));
-            let sim = match (mine, theirs) {
-                (Some(a), Some(b)) if !b.is_empty() => duplicate::jaccard(a, b),
-                _ => estimate,
-            };
-            if sim >= duplicate::DUP_JACCARD {
-                edges.push(DupEdge {
-                    to: c,
+                if f.text_hash == g.text_hash {
+                    return Some(DupCandidate::Exact(c));
+                }
+                if short {
+                    return None;
+                }
+                let estimate = duplicate::candidate_similarity(&sketch, &self.sketches[c as usize]);
+                // Far below the threshold even allowing for the estimate's error: not worth
+                // reading its text.
+                (estimate >= duplicate::DUP_JACCARD - 0.3)
+                    .then_some(DupCandidate::Near { to: c, estimate })
+            })
+            .collect()
+    }
+
+    /// The verified near-duplicate links of record `r` among its candidates: exact shingle sets
+    /// where both are at hand (kept since the last commit, or read back: `archived`), else the
+    /// sketch estimate.
+    fn duplicate_links(
+        &self,
+        r: u32,
+        candidates: Vec<DupCandidate>,
+        archived: &HashMap<u32, Box<[u32]>>,
+    ) -> Vec<DupEdge> {
+        let mine = self.unread.get(&r);
+        let mut edges: Vec<DupEdge> = candidates
+            .into_iter()
+            .filter_map(|c| {
+                let (to, estimate) = match c {
+                    DupCandidate::Exact(to) => {
+                        return Some(DupEdge {
+                            to,
+                            sim: 250,
+                            exact: true,
+                        })
+                    }
+                    DupCandidate::Near { to, estimate } => (to, estimate),
+                };
+                let theirs = self.unread.get(&to).or_else(|| archived.get(&to));
+                let sim = match (mine, theirs) {
+                    (Some(a), Some(b)) if !b.is_empty() => duplicate::jaccard(a, b),
+                    _ => estimate,
+                };
+                (sim >= duplicate::DUP_JACCARD).then(|| DupEdge {
+                    to,
                     sim: (sim * 250.0).round() as u8,
                     exact: false,
-                });
-            }
-        }
+                })
+            })
+            .collect();
         edges.sort_unstable_by(|a, b| b.sim.cmp(&a.sim).then(a.to.cmp(&b.to)));
         edges.truncate(8);
         edges

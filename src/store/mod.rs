@@ -19,13 +19,16 @@ use crate::record::Record;
 use crate::segment::{GramTokenizer, SearchTokens, WordListTokenizer};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing,
     TextOptions, Value, STORED, STRING,
 };
-use tantivy::{DateTime, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DateTime, DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument,
+    Term, TERMINATED,
+};
 
 /// Name under which the tokenizer of the word field is registered in tantivy: it reads the
 /// jieba words the pipeline computed ([`SearchTokens`]).
@@ -309,11 +312,7 @@ impl Store {
         searcher: &Searcher,
         id: &str,
     ) -> Result<Option<(Record, String)>, StoreError> {
-        let query = TermQuery::new(self.id_term(id), IndexRecordOption::Basic);
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(1).order_by_score())
-            .map_err(|e| self.error(e))?;
-        let Some((_, address)) = top.into_iter().next() else {
+        let Some(address) = self.address_of(searcher, id)? else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
@@ -323,6 +322,56 @@ impl Store {
             .unwrap_or_default()
             .to_string();
         Ok(Some((self.record_of(&doc)?, key)))
+    }
+
+    /// The cleaned text (`Record.text`) of a committed record, by id: what the linker reads to
+    /// verify a near-duplicate. Only the text is parsed out of the stored record.
+    pub fn text_by_id(&self, searcher: &Searcher, id: &str) -> Result<Option<String>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct TextOnly {
+            text: String,
+        }
+        let Some(address) = self.address_of(searcher, id)? else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+        let json = doc
+            .get_first(self.fields.record)
+            .and_then(|v| v.as_str())
+            .unwrap_or("{}");
+        let only: TextOnly =
+            serde_json::from_str(json).map_err(|source| StoreError::BadRecord {
+                path: self.dir.display().to_string(),
+                source,
+            })?;
+        Ok(Some(only.text))
+    }
+
+    /// Where the live document of a record id is. A walk over each segment's postings of the id
+    /// term: an ingest asks this for every archived near-duplicate candidate, and a scored
+    /// search (term statistics over every segment, then a collector) cost twice as much.
+    fn address_of(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, StoreError> {
+        let term = self.id_term(id);
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let io = |e: std::io::Error| self.error(e.into());
+            let inverted = segment
+                .inverted_index(self.fields.id)
+                .map_err(|e| self.error(e))?;
+            let Some(mut postings) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(io)?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    return Ok(Some(DocAddress::new(ord as u32, doc)));
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(None)
     }
 
     fn error(&self, source: tantivy::TantivyError) -> StoreError {
@@ -353,4 +402,54 @@ pub fn date_value(iso: &str) -> Option<DateTime> {
     let date = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
     let secs = date.and_hms_opt(0, 0, 0)?.and_utc().timestamp();
     Some(DateTime::from_timestamp_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, text: &str) -> Record {
+        Record {
+            id: id.into(),
+            text: text.into(),
+            original: text.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn records_are_found_by_id_across_segments_and_replacements() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(dir.path()).unwrap();
+        let mut writer = store
+            .index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .unwrap();
+        let words = SearchTokens::default();
+        // Two commits, so two segments; the second replaces `a` (delete by id, then add).
+        writer
+            .add_document(store.document(record("a", "第一封信"), &words, "k1"))
+            .unwrap();
+        writer
+            .add_document(store.document(record("b", "第二封信"), &words, "k1"))
+            .unwrap();
+        writer.commit().unwrap();
+        writer.delete_term(store.id_term("a"));
+        writer
+            .add_document(store.document(record("a", "改写后的第一封信"), &words, "k2"))
+            .unwrap();
+        writer.commit().unwrap();
+        store.reload();
+        let searcher = store.searcher().unwrap();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let text = |id| store.text_by_id(&searcher, id).unwrap();
+        assert_eq!(text("a").as_deref(), Some("改写后的第一封信"));
+        assert_eq!(text("b").as_deref(), Some("第二封信"));
+        assert_eq!(text("c"), None);
+        let (a, key) = store.record_by_id(&searcher, "a").unwrap().unwrap();
+        assert_eq!(
+            (a.text.as_str(), a.original.as_str(), key.as_str()),
+            ("改写后的第一封信", "改写后的第一封信", "k2")
+        );
+    }
 }
