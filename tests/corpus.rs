@@ -449,10 +449,7 @@ fn links_do_not_depend_on_how_often_the_ingest_commits() {
     })
     .unwrap();
     // Records grouped by a key, as sets of record ids.
-    fn groups<'a>(
-        records: &'a [Record],
-        key: fn(&Record) -> Option<&String>,
-    ) -> BTreeSet<Vec<&'a str>> {
+    fn groups(records: &[Record], key: fn(&Record) -> Option<&String>) -> BTreeSet<Vec<&str>> {
         let mut by: HashMap<&str, Vec<&str>> = HashMap::new();
         for r in records {
             let k = key(r).unwrap_or(&r.id);
