@@ -298,7 +298,7 @@ impl StageClock {
 const READ_AHEAD_BYTES: u64 = 64 << 20;
 const READ_AHEAD_FILE_MAX: u64 = 8 << 20;
 /// Threads reading files ahead of the workers. A read waits for the disk, not a core: at a
-/// million letters the workers' own reads took 108–205 of their ~700 thread-seconds (the kernel
+/// million letters the workers' own reads took 108–205 of their 518–635 thread-seconds (the kernel
 /// had evicted part of the archive), leaving cores idle.
 const READ_AHEAD_THREADS: usize = 4;
 
