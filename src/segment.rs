@@ -273,6 +273,12 @@ pub fn is_han(c: char) -> bool {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
 }
 
+/// Positions left empty between runs of grams (a Han run's bigrams, a lone Han character, an
+/// ASCII word): two, so that grams two positions apart are always of one Han run. A phrase
+/// query can then leave out every other bigram of a run and still match only the exact
+/// characters (see `search`): `征地@0 补偿@2` can only be `征地补偿`.
+pub const RUN_GAP: usize = 2;
+
 /// The token stream of [`GramTokenizer`]: one reused token, no allocation per gram.
 pub struct GramStream<'a> {
     text: &'a str,
@@ -295,7 +301,8 @@ impl<'a> GramStream<'a> {
         }
     }
 
-    fn emit(&mut self, from: usize, to: usize, lowercase: bool) -> bool {
+    /// Emit `text[from..to]`; `continues` when it is the next bigram of the current Han run.
+    fn emit(&mut self, from: usize, to: usize, lowercase: bool, continues: bool) -> bool {
         let piece = &self.text[from..to];
         self.token.text.clear();
         if lowercase && piece.chars().any(char::is_uppercase) {
@@ -307,6 +314,9 @@ impl<'a> GramStream<'a> {
         }
         self.token.offset_from = from;
         self.token.offset_to = to;
+        if !continues && self.position > 0 {
+            self.position += RUN_GAP;
+        }
         self.token.position = self.position;
         self.position += 1;
         true
@@ -323,7 +333,7 @@ impl TokenStream for GramStream<'_> {
                     let end = self.at + c.len_utf8();
                     self.han_run = Some(self.at);
                     self.at = end;
-                    return self.emit(prev, end, false);
+                    return self.emit(prev, end, false, true);
                 }
                 _ => self.han_run = None,
             }
@@ -337,10 +347,10 @@ impl TokenStream for GramStream<'_> {
                         let end = self.at + d.len_utf8();
                         self.han_run = Some(self.at);
                         self.at = end;
-                        return self.emit(start, end, false);
+                        return self.emit(start, end, false, false);
                     }
                     // A lone Han character is a unigram.
-                    _ => return self.emit(start, self.at, false),
+                    _ => return self.emit(start, self.at, false, false),
                 }
             }
             if c.is_alphanumeric() {
@@ -348,7 +358,7 @@ impl TokenStream for GramStream<'_> {
                     .find(|d: char| !d.is_alphanumeric() || is_han(d))
                     .unwrap_or(text.len() - self.at);
                 self.at += len;
-                return self.emit(start, self.at, true);
+                return self.emit(start, self.at, true, false);
             }
         }
         false
@@ -394,8 +404,9 @@ mod tests {
             texts,
             ["清溪", "溪县", "g207", "国道", "电话", "13935512345"]
         );
+        // Two empty positions between runs: 清溪县 | G207 | 国道 | 电话 | 13935512345.
         let positions: Vec<usize> = toks.iter().map(|t| t.position).collect();
-        assert_eq!(positions, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(positions, [0, 1, 4, 7, 10, 13]);
     }
 
     #[test]

