@@ -204,6 +204,16 @@ const M_REPEAT: u8 = 0x80;
 
 const LEVELS: [Level; 4] = [Level::County, Level::City, Level::Province, Level::National];
 
+/// A linking state encoded by [`Linker::snapshot`].
+pub struct Snapshot(Vec<u8>);
+
+impl Snapshot {
+    /// [`Linker::save`] of the state as it was when the snapshot was taken.
+    pub fn save(&self, dir: &Path) -> Result<(), LinkError> {
+        state::write_atomic(dir, &self.0)
+    }
+}
+
 /// An older record that may be a duplicate of a new one, after the checks that need no text.
 enum DupCandidate {
     /// The same text.
@@ -1870,7 +1880,13 @@ impl Linker {
     /// Saves the state to `dir` atomically (temporary file, fsync, rename). Removed records are
     /// dropped from the saved state.
     pub fn save(&self, dir: &Path) -> Result<(), LinkError> {
-        state::write_atomic(dir, &self.encode())
+        self.snapshot().save(dir)
+    }
+
+    /// The state as it is now, encoded, to be saved later: an ingest saves it on another thread
+    /// while it links the next files.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot(self.encode())
     }
 
     /// Bytes of the encoded state (what `save` writes, without the 56-byte envelope).

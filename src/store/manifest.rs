@@ -69,21 +69,28 @@ impl Manifest {
     /// table stays as it was when the manifest was opened: it answers "was this file in the index
     /// before this run?".
     pub fn append(&self, new: &[Entry]) -> std::io::Result<()> {
-        if new.is_empty() {
-            return Ok(());
-        }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
-        let mut buf = String::new();
-        for e in new {
-            buf.push_str(&serde_json::to_string(e).expect("an Entry always serialises"));
-            buf.push('\n');
-        }
-        file.write_all(buf.as_bytes())?;
-        file.sync_data()
+        append_to(&self.path, new)
     }
+
+    /// The manifest file, for [`append_to`] from a thread that does not hold the manifest.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// [`Manifest::append`] to the manifest file at `path`.
+pub fn append_to(path: &Path, new: &[Entry]) -> std::io::Result<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    let mut buf = String::new();
+    for e in new {
+        buf.push_str(&serde_json::to_string(e).expect("an Entry always serialises"));
+        buf.push('\n');
+    }
+    file.write_all(buf.as_bytes())?;
+    file.sync_data()
 }
 
 #[cfg(test)]
