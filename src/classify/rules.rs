@@ -11,7 +11,7 @@
 //! Data: terms, weights, negative cues and demand cues come from the taxonomy file.
 
 use super::taxonomy::Taxonomy;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 /// Tokens that end a sentence (句) or a clause (分句).
 pub(crate) fn is_sentence_end(t: &str) -> bool {
@@ -41,10 +41,18 @@ fn is_han_word(t: &str) -> bool {
 /// A dictionary of token-run phrases, each carrying some payload.
 #[derive(Clone, Debug)]
 pub(crate) struct PhraseMatcher<T> {
-    phrases: HashMap<String, T>,
-    /// Every proper prefix of a phrase: a run that is not one cannot grow into a phrase.
-    prefixes: HashSet<String>,
+    /// Every phrase, and every proper prefix of one (a run that is not one cannot grow into a
+    /// phrase): one look-up per token of a run answers both.
+    entries: HashMap<String, Entry<T>>,
     max_chars: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Entry<T> {
+    /// The payload, when the key is a phrase.
+    phrase: Option<T>,
+    /// Whether a longer phrase starts with the key.
+    prefix: bool,
 }
 
 /// One phrase found in a token list.
@@ -60,31 +68,43 @@ pub(crate) struct PhraseHit<'p, T> {
 }
 
 impl<T> PhraseMatcher<T> {
-    pub(crate) fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
-        let phrases: HashMap<String, T> = entries
-            .into_iter()
-            .filter(|(k, _)| !k.trim().is_empty())
-            .collect();
-        let max_chars = phrases.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-        let prefixes = phrases
-            .keys()
-            .flat_map(|k| k.char_indices().skip(1).map(|(i, _)| k[..i].to_string()))
-            .collect();
-        PhraseMatcher {
-            phrases,
-            prefixes,
-            max_chars,
+    pub(crate) fn new(phrases: impl IntoIterator<Item = (String, T)>) -> Self {
+        let mut entries: HashMap<String, Entry<T>> = HashMap::default();
+        let mut max_chars = 0;
+        for (phrase, payload) in phrases {
+            if phrase.trim().is_empty() {
+                continue;
+            }
+            max_chars = max_chars.max(phrase.chars().count());
+            for (i, _) in phrase.char_indices().skip(1) {
+                entries
+                    .entry(phrase[..i].to_string())
+                    .or_insert(Entry {
+                        phrase: None,
+                        prefix: true,
+                    })
+                    .prefix = true;
+            }
+            entries
+                .entry(phrase)
+                .or_insert(Entry {
+                    phrase: None,
+                    prefix: false,
+                })
+                .phrase = Some(payload);
         }
+        PhraseMatcher { entries, max_chars }
     }
 
     /// Non-overlapping hits, longest phrase first at each position, left to right.
     /// Whitespace tokens (OCR spacing) are skipped inside a run.
     pub(crate) fn find<'p>(&'p self, tokens: &[&str]) -> Vec<PhraseHit<'p, T>> {
         let mut hits = Vec::new();
+        let tokens: Vec<&str> = tokens.iter().map(|t| t.trim()).collect();
         let mut buf = String::new();
         let mut i = 0;
         while i < tokens.len() {
-            if tokens[i].trim().is_empty() {
+            if tokens[i].is_empty() {
                 i += 1;
                 continue;
             }
@@ -94,7 +114,7 @@ impl<T> PhraseMatcher<T> {
             let mut best: Option<(usize, usize, &T)> = None;
             let mut j = i;
             while j < tokens.len() {
-                let t = tokens[j].trim();
+                let t = tokens[j];
                 if t.is_empty() {
                     j += 1;
                     continue;
@@ -104,10 +124,13 @@ impl<T> PhraseMatcher<T> {
                     break;
                 }
                 buf.push_str(t);
-                if let Some(p) = self.phrases.get(buf.as_str()) {
+                let Some(entry) = self.entries.get(buf.as_str()) else {
+                    break;
+                };
+                if let Some(p) = &entry.phrase {
                     best = Some((j + 1, buf.len(), p));
                 }
-                if !self.prefixes.contains(buf.as_str()) {
+                if !entry.prefix {
                     break;
                 }
                 j += 1;
