@@ -449,13 +449,15 @@ mod tests {
             .index
             .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
             .unwrap();
-        // Every bigram of `征地补偿款` occurs in each of the last three, at positions a cover of
+        // Every bigram of `征地补偿款` occurs in each of the last four, at positions a cover of
         // the phrase would accept if runs were not kept apart.
         let texts = [
             ("exact", "要求发放征地补偿款。"),
             ("split", "关于征地，地补偿款的问题。"),
             ("spaced", "征地 补偿款"),
             ("apart", "补偿款和征地，地补贴。"),
+            // A Latin or digit token where a left-out bigram would be.
+            ("digits", "征地2019补偿款，征地补贴"),
         ];
         for (id, text) in texts {
             let record = Record {
@@ -489,6 +491,7 @@ mod tests {
         assert_eq!(ids("\"征地补偿款\""), ["exact"]);
         assert_eq!(ids("\"征地 补偿款\""), ["spaced"]);
         assert_eq!(ids("\"征地，地补偿款\""), ["split"]);
+        assert_eq!(ids("\"征地2019补偿款\""), ["digits"]);
     }
 
     #[test]

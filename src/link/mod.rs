@@ -193,8 +193,9 @@ struct Shown {
 const UNREAD_CAP: usize = 200_000;
 
 /// Version of the encoded state: 2 added online accounts and presence bits for mention facts; 3
-/// narrowed it (8-bit sketches, numeric record ids, no petitioner sequence numbers).
-const STATE_VERSION: u32 = 3;
+/// narrowed it (8-bit sketches, numeric record ids, no petitioner sequence numbers); 4 computes
+/// the sketches by one-permutation hashing (those of version 3 do not compare with them).
+const STATE_VERSION: u32 = 4;
 
 // Mention byte on disk: ID kind in the low two bits, then which optional facts follow.
 const M_ID_KIND: u8 = 0x03;
