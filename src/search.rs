@@ -219,13 +219,13 @@ pub fn build_query(
 }
 
 /// The grams of a phrase that a phrase query needs to check: every other bigram inside a run
-/// of Han bigrams can be left out, because the index puts runs [`crate::segment::RUN_GAP`] positions apart, so
-/// bigrams two positions apart are of one run and fix the character between them (`征地@0
-/// 补偿@2` can only be `征地补偿`). Which ones are left out is chosen to skip the commonest
-/// (by document frequency, `weight`): the check reads every position of every kept gram in
-/// every candidate letter, and `补偿` occurs in most letters, many times. At a million letters
-/// the benchmark's quoted `征地补偿款` took 21.4 ms with its four bigrams, 17.3 ms with three.
-/// The first and the last gram are always kept.
+/// of Han bigrams can be left out, because the index puts runs [`crate::segment::RUN_GAP`]
+/// positions apart, so bigrams two positions apart are of one run and fix the character between
+/// them (`征地@0 补偿@2` can only be `征地补偿`). Which ones are left out is chosen to skip the
+/// commonest (by document frequency, `weight`): the check reads every position of every kept
+/// gram in every candidate letter, and `补偿` occurs in most letters, many times. At a million
+/// letters the benchmark's quoted `征地补偿款` took 21.4 ms with its four bigrams, 17.3 ms with
+/// three. The first and the last gram are always kept.
 fn phrase_cover(grams: &[(usize, Term)], weight: impl Fn(&Term) -> u64) -> Vec<(usize, Term)> {
     let n = grams.len();
     // A gram may be left out when its neighbours are the bigrams before and after it in one run.

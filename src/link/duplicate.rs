@@ -183,8 +183,7 @@ const SEEDS: [u64; SKETCH] = {
 };
 
 /// The body's fingerprint: text hash, 24-value MinHash sketch (low 8 bits of each minimum, see
-/// [`one_permutation_sketch`]) and
-/// whether the body was too short to shingle.
+/// [`one_permutation_sketch`]) and whether the body was too short to shingle.
 pub(crate) struct Fingerprint {
     pub text_hash: u64,
     pub sketch: Sketch,
