@@ -449,8 +449,8 @@ mod tests {
             .index
             .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
             .unwrap();
-        // Every bigram of `征地补偿款` occurs in each of the last four, at positions a cover of
-        // the phrase would accept if runs were not kept apart.
+        // `split`, `apart` and `digits` hold every bigram of `征地补偿款`, at positions a cover
+        // of the phrase would accept if runs were not kept apart; `spaced` has a gap inside.
         let texts = [
             ("exact", "要求发放征地补偿款。"),
             ("split", "关于征地，地补偿款的问题。"),
