@@ -188,13 +188,14 @@ impl Store {
     fn with_tokenizers(mut index: Index, fields: Fields, dir: &Path) -> Store {
         index.tokenizers().register(JIEBA, WordListTokenizer);
         index.tokenizers().register(GRAMS, GramTokenizer);
-        // A query's segments are searched on every core, not one after another: at a million
-        // letters on two cores the slowest benchmark query (a quoted phrase over 78,416 letters)
-        // took 21.4 ms on one thread and 13.3 ms on two. If no pool can be made, search runs
-        // in the calling thread as before.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if cores > 1 {
-            let _ = index.set_multithread_executor(cores);
+        // A query's segments are searched on every core (up to eight: an archive of a million
+        // letters has a few dozen segments), not one after another: at a million letters on two
+        // cores the slowest benchmark query (a quoted phrase over 78,416 letters) took 21.4 ms
+        // on one thread and 13.3 ms on two. If no pool can be made, search runs in the calling
+        // thread as before.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if threads > 1 {
+            let _ = index.set_multithread_executor(threads);
         }
         Store {
             index,
