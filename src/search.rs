@@ -21,7 +21,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
 };
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{TantivyDocument, Term};
 
 /// Filters that narrow a search.
@@ -116,10 +116,7 @@ pub fn build_query(
     let f = &store.fields;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (term, quoted) in parse_query(&request.query) {
-        let gram_terms: Vec<(usize, Term)> = grams(&term)
-            .into_iter()
-            .map(|t| (t.position, Term::from_field_text(f.grams, &t.text)))
-            .collect();
+        let gram_terms = gram_terms(f.grams, &term);
         // How a term must occur. Two characters (one bigram): that bigram, exact and cheap. A
         // longer unquoted dictionary word: that word among the jieba tokens, which include every
         // dictionary sub-word of longer words (a term query; a phrase over a million letters'
@@ -216,6 +213,14 @@ pub fn build_query(
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
     Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// The grams of `text` as terms of `field`, with their positions.
+fn gram_terms(field: Field, text: &str) -> Vec<(usize, Term)> {
+    grams(text)
+        .into_iter()
+        .map(|t| (t.position, Term::from_field_text(field, &t.text)))
+        .collect()
 }
 
 /// The grams of a phrase that a phrase query needs to check: every other bigram inside a run
@@ -393,13 +398,7 @@ mod tests {
     }
 
     fn cover_of(phrase: &str, heavy: &str) -> Vec<(usize, String)> {
-        let f = Store::open_or_create(tempfile::tempdir().unwrap().path())
-            .unwrap()
-            .fields;
-        let g: Vec<(usize, Term)> = grams(phrase)
-            .into_iter()
-            .map(|t| (t.position, Term::from_field_text(f.grams, &t.text)))
-            .collect();
+        let g = gram_terms(Field::from_field_id(0), phrase);
         let weight = |t: &Term| {
             if t.value().as_str() == Some(heavy) {
                 100
@@ -442,13 +441,7 @@ mod tests {
     #[test]
     fn a_phrase_matches_only_its_exact_characters() {
         use crate::segment::SearchTokens;
-        use tantivy::TantivyDocument;
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_or_create(dir.path()).unwrap();
-        let mut writer = store
-            .index
-            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
-            .unwrap();
+        let (_dir, store, mut writer) = crate::store::scratch();
         // `split`, `apart` and `digits` hold every bigram of `征地补偿款`, at positions a cover
         // of the phrase would accept if runs were not kept apart; `spaced` has a gap inside.
         let texts = [

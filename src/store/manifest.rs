@@ -65,20 +65,16 @@ impl Manifest {
         self.entries.is_empty()
     }
 
-    /// Append entries (after their records were committed) and flush them to disk. The lookup
-    /// table stays as it was when the manifest was opened: it answers "was this file in the index
-    /// before this run?".
-    pub fn append(&self, new: &[Entry]) -> std::io::Result<()> {
-        append_to(&self.path, new)
-    }
-
-    /// The manifest file, for [`append_to`] from a thread that does not hold the manifest.
+    /// The manifest file, for [`append_to`] (which may run on a thread that does not hold the
+    /// manifest).
     pub fn path(&self) -> &Path {
         &self.path
     }
 }
 
-/// [`Manifest::append`] to the manifest file at `path`.
+/// Append entries (after their records were committed) to the manifest file at `path` and
+/// flush them to disk. An open [`Manifest`]'s lookup table stays as it was when it was opened: it
+/// answers "was this file in the index before this run?".
 pub fn append_to(path: &Path, new: &[Entry]) -> std::io::Result<()> {
     if new.is_empty() {
         return Ok(());
@@ -107,8 +103,8 @@ mod tests {
             hash: h.into(),
             records: 1,
         };
-        m.append(&[e("1")]).unwrap();
-        m.append(&[e("2")]).unwrap();
+        append_to(m.path(), &[e("1")]).unwrap();
+        append_to(m.path(), &[e("2")]).unwrap();
         std::fs::OpenOptions::new()
             .append(true)
             .open(dir.path().join(FILE_NAME))

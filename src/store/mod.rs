@@ -159,7 +159,7 @@ impl Store {
                 source,
             }
         })?;
-        Ok(Self::with_tokenizers(index, fields, dir))
+        Ok(Self::ready(index, fields, dir))
     }
 
     /// Open an existing index read-only use (search, show, export).
@@ -182,10 +182,11 @@ impl Store {
                 ),
             });
         }
-        Ok(Self::with_tokenizers(index, fields, dir))
+        Ok(Self::ready(index, fields, dir))
     }
 
-    fn with_tokenizers(mut index: Index, fields: Fields, dir: &Path) -> Store {
+    /// The store over an opened index: xinfang's tokenizers registered, the search pool set up.
+    fn ready(mut index: Index, fields: Fields, dir: &Path) -> Store {
         index.tokenizers().register(JIEBA, WordListTokenizer);
         index.tokenizers().register(GRAMS, GramTokenizer);
         // A query's segments are searched on every core (up to eight: an archive of a million
@@ -417,6 +418,15 @@ pub fn date_value(iso: &str) -> Option<DateTime> {
     Some(DateTime::from_timestamp_secs(secs))
 }
 
+/// A store in a new temporary folder and a one-thread writer on it, for tests.
+#[cfg(test)]
+pub(crate) fn scratch() -> (tempfile::TempDir, Store, tantivy::IndexWriter) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_or_create(dir.path()).unwrap();
+    let writer = store.index.writer_with_num_threads(1, 15_000_000).unwrap();
+    (dir, store, writer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,12 +442,7 @@ mod tests {
 
     #[test]
     fn records_are_found_by_id_across_segments_and_replacements() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_or_create(dir.path()).unwrap();
-        let mut writer = store
-            .index
-            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
-            .unwrap();
+        let (_dir, store, mut writer) = scratch();
         let words = SearchTokens::default();
         // Two commits, so two segments; the second replaces `a` (delete by id, then add).
         writer
