@@ -13,8 +13,10 @@ sizes=("${@:-10000 100000 1000000}")
 [ $# -eq 0 ] && sizes=(10000 100000 1000000)
 work=${BENCH_DIR:-/tmp/xinfang-bench}
 mkdir -p "$work"
-cargo build --release --quiet --bin xinfang --example floor --example search_bench
-bin=target/release/xinfang
+# The installed build (Cargo.toml, `release-lto`), the floor and the search bench alike.
+profile=release-lto
+cargo build --profile $profile --quiet --bin xinfang --example floor --example search_bench
+bin=target/$profile/xinfang
 results="$work/results.jsonl"
 : > "$results"
 note() { echo "$*" | tee -a "$results"; }
@@ -34,12 +36,12 @@ for n in "${sizes[@]}"; do
   find "$archive" -type f -print0 | xargs -0 cat > /dev/null
   # End-to-end ingest (classification and linking included), then the floor on the same files.
   note "{\"size\": $n, \"ingest\": $($bin ingest "$archive" --index "$index" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("skipped"); d["failed"]=len(d["failed"]); print(json.dumps(d))')}"
-  note "{\"size\": $n, \"floor\": $(cargo run --release --quiet --example floor -- "$archive" "$floor")}"
+  note "{\"size\": $n, \"floor\": $(cargo run --profile $profile --quiet --example floor -- "$archive" "$floor")}"
   rm -rf "$floor"
   # Quality at scale: linking and duplicates against the generator's truth.
   note "{\"size\": $n, \"quality\": $($bin evaluate "$archive/truth.jsonl" --prefix "$archive/" --index "$index" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); [d.pop(k) for k in ("misses", "missing", "values")]; print(json.dumps(d))')}"
   # Search latency on the warm index.
-  cargo run --release --quiet --example search_bench -- "$index" 5 | while read -r line; do
+  cargo run --profile $profile --quiet --example search_bench -- "$index" 5 | while read -r line; do
     note "{\"size\": $n, \"search\": $line}"
   done
   # Incremental: 1,000 new letters linked against the whole index.
