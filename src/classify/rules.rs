@@ -45,6 +45,10 @@ pub(crate) struct PhraseMatcher<T> {
     /// phrase): one look-up per token of a run answers both.
     entries: HashMap<String, Entry<T>>,
     max_chars: usize,
+    /// The first characters of the phrases, a bit per code point below U+10000: a run whose
+    /// first token starts with none of them is passed over without a table look-up (most tokens
+    /// of a letter — 我们, 的, 要求 — start no phrase).
+    firsts: Vec<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -71,11 +75,15 @@ impl<T> PhraseMatcher<T> {
     pub(crate) fn new(phrases: impl IntoIterator<Item = (String, T)>) -> Self {
         let mut entries: HashMap<String, Entry<T>> = HashMap::default();
         let mut max_chars = 0;
+        let mut firsts = vec![0u64; 0x10000 / 64];
         for (phrase, payload) in phrases {
             if phrase.trim().is_empty() {
                 continue;
             }
             max_chars = max_chars.max(phrase.chars().count());
+            if let Some(c) = phrase.chars().next().filter(|&c| (c as u32) < 0x10000) {
+                firsts[c as usize / 64] |= 1 << (c as u32 % 64);
+            }
             for (i, _) in phrase.char_indices().skip(1) {
                 entries
                     .entry(phrase[..i].to_string())
@@ -93,7 +101,21 @@ impl<T> PhraseMatcher<T> {
                 })
                 .phrase = Some(payload);
         }
-        PhraseMatcher { entries, max_chars }
+        PhraseMatcher {
+            entries,
+            max_chars,
+            firsts,
+        }
+    }
+
+    /// Could a phrase start with `token`? `false` only when none starts with its first character.
+    fn may_start(&self, token: &str) -> bool {
+        match token.chars().next() {
+            Some(c) if (c as u32) < 0x10000 => {
+                self.firsts[c as usize / 64] & (1 << (c as u32 % 64)) != 0
+            }
+            _ => true,
+        }
     }
 
     /// Non-overlapping hits, longest phrase first at each position, left to right.
@@ -104,7 +126,7 @@ impl<T> PhraseMatcher<T> {
         let mut buf = String::new();
         let mut i = 0;
         while i < tokens.len() {
-            if tokens[i].is_empty() {
+            if tokens[i].is_empty() || !self.may_start(tokens[i]) {
                 i += 1;
                 continue;
             }
