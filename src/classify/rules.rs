@@ -299,6 +299,28 @@ mod tests {
     }
 
     #[test]
+    fn phrases_are_found_past_tokens_that_start_none() {
+        // `𠀀` lies outside U+0000–U+FFFF, where the first-character filter does not look.
+        let m = PhraseMatcher::new(
+            [("征地补偿", 1), ("跳楼", 2), ("𠀀村", 3)].map(|(p, v)| (p.to_string(), v)),
+        );
+        let toks = [
+            "我们", "征地", "补偿", "不", "给", "就", "跳楼", "，", "𠀀", "村",
+        ];
+        let hits: Vec<(usize, String, i32)> = m
+            .find(&toks)
+            .into_iter()
+            .map(|h| (h.start, h.text, *h.payload))
+            .collect();
+        let own = |s: usize, t: &str, p: i32| (s, t.to_string(), p);
+        assert_eq!(
+            hits,
+            [own(1, "征地补偿", 1), own(6, "跳楼", 2), own(8, "𠀀村", 3)]
+        );
+        assert!(!m.may_start("我们") && m.may_start("征") && m.may_start("𠀀"));
+    }
+
+    #[test]
     fn terms_match_runs_of_whole_tokens_only() {
         let t = tax();
         let r = Rules::new(&t);
