@@ -40,8 +40,8 @@ for n in "${sizes[@]}"; do
   rm -rf "$floor"
   # Quality at scale: linking and duplicates against the generator's truth.
   note "{\"size\": $n, \"quality\": $($bin evaluate "$archive/truth.jsonl" --prefix "$archive/" --index "$index" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); [d.pop(k) for k in ("misses", "missing", "values")]; print(json.dumps(d))')}"
-  # Search latency on the warm index.
-  cargo run --profile $profile --quiet --example search_bench -- "$index" 5 | while read -r line; do
+  # Search latency on the warm index: 20 rounds of 30 queries, so that a p99 is not one stall.
+  cargo run --profile $profile --quiet --example search_bench -- "$index" 20 | while read -r line; do
     note "{\"size\": $n, \"search\": $line}"
   done
   # Incremental: 1,000 new letters linked against the whole index.
