@@ -535,10 +535,38 @@ mod tests {
         );
     }
 
+    /// Index `records` in a scratch store (their grams only: no jieba words) and give back a
+    /// search over it: the sorted ids of the hits, and the total.
+    fn searchable(
+        records: impl IntoIterator<Item = Record>,
+    ) -> impl Fn(&str, Filters) -> (Vec<String>, usize) {
+        use crate::segment::SearchTokens;
+        let (dir, store, mut writer) = crate::store::scratch();
+        for record in records {
+            writer
+                .add_document(store.document(record, &SearchTokens::default(), "k"))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        store.reload();
+        let segmenter = Segmenter::new("", Vec::<&str>::new());
+        move |query, filters| {
+            let _index_folder = &dir;
+            let request = SearchRequest {
+                query: query.into(),
+                filters,
+                limit: 20,
+                offset: 0,
+            };
+            let result = search(&store, &segmenter, &request).unwrap();
+            let mut ids: Vec<String> = result.hits.into_iter().map(|h| h.record.id).collect();
+            ids.sort();
+            (ids, result.total)
+        }
+    }
+
     #[test]
     fn a_phrase_matches_only_its_exact_characters() {
-        use crate::segment::SearchTokens;
-        let (_dir, store, mut writer) = crate::store::scratch();
         // `split`, `apart` and `digits` hold every bigram of `征地补偿款`, at positions a cover
         // of the phrase would accept if runs were not kept apart; `spaced` has a gap inside.
         let texts = [
@@ -549,35 +577,12 @@ mod tests {
             // A Latin or digit token where a left-out bigram would be.
             ("digits", "征地2019补偿款，征地补贴"),
         ];
-        for (id, text) in texts {
-            let record = Record {
-                id: id.into(),
-                text: text.into(),
-                ..Default::default()
-            };
-            writer
-                .add_document(store.document(record, &SearchTokens::default(), "k"))
-                .unwrap();
-        }
-        writer.commit().unwrap();
-        store.reload();
-        let segmenter = Segmenter::new("", Vec::<&str>::new());
-        let ids = |query: &str| -> Vec<String> {
-            let request = SearchRequest {
-                query: query.into(),
-                filters: Filters::default(),
-                limit: 10,
-                offset: 0,
-            };
-            let mut ids: Vec<String> = search(&store, &segmenter, &request)
-                .unwrap()
-                .hits
-                .into_iter()
-                .map(|h| h.record.id)
-                .collect();
-            ids.sort();
-            ids
-        };
+        let search = searchable(texts.map(|(id, text)| Record {
+            id: id.into(),
+            text: text.into(),
+            ..Default::default()
+        }));
+        let ids = |query: &str| search(query, Filters::default()).0;
         assert_eq!(ids("\"征地补偿款\""), ["exact"]);
         assert_eq!(ids("\"征地 补偿款\""), ["spaced"]);
         assert_eq!(ids("\"征地，地补偿款\""), ["split"]);
@@ -587,11 +592,10 @@ mod tests {
     #[test]
     fn a_phrase_checked_last_still_meets_every_filter_and_term() {
         use crate::record::Category;
-        use crate::segment::SearchTokens;
-        let (_dir, store, mut writer) = crate::store::scratch();
         // Every combination of: holds the phrase, dated inside the range, of category `land`,
         // holds the second term `村委会`.
         let mut expected = Vec::new();
+        let mut records = Vec::new();
         for i in 0..16u32 {
             let (phrase, dated, land, other) = (i & 1 != 0, i & 2 != 0, i & 4 != 0, i & 8 != 0);
             let text = format!(
@@ -617,24 +621,12 @@ mod tests {
             if phrase && dated && land && other {
                 expected.push(record.id.clone());
             }
-            writer
-                .add_document(store.document(record, &SearchTokens::default(), "k"))
-                .unwrap();
+            records.push(record);
         }
-        writer.commit().unwrap();
-        store.reload();
-        let segmenter = Segmenter::new("", Vec::<&str>::new());
+        let search = searchable(records);
         let hits = |query: &str, filters: Filters| -> Vec<String> {
-            let request = SearchRequest {
-                query: query.into(),
-                filters,
-                limit: 20,
-                offset: 0,
-            };
-            let result = search(&store, &segmenter, &request).unwrap();
-            let mut ids: Vec<String> = result.hits.into_iter().map(|h| h.record.id).collect();
-            assert_eq!(ids.len(), result.total);
-            ids.sort();
+            let (ids, total) = search(query, filters);
+            assert_eq!(ids.len(), total);
             ids
         };
         let filters = Filters {
