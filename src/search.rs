@@ -144,20 +144,27 @@ pub fn build_query(
             // at the top of the query (a nested query would finish its own intersection
             // first), and its rarest gram, without positions, stands in its place here.
             _ => {
+                // Each gram's document frequency, looked up once (a look-up visits every
+                // segment's term dictionary).
                 let searcher = store.searcher()?;
-                let doc_freq = |t: &Term| searcher.doc_freq(t).unwrap_or(0);
-                let kept = phrase_cover(&gram_terms, doc_freq);
-                let rarest = kept
+                let freqs: Vec<u64> = gram_terms
                     .iter()
-                    .map(|(_, t)| t.clone())
-                    .min_by_key(doc_freq)
-                    .expect("a phrase has two grams or more");
-                let phrase = unscored(Box::new(PhraseQuery::new_with_offset(kept)));
+                    .map(|(_, t)| searcher.doc_freq(t).unwrap_or(0))
+                    .collect();
+                let kept = phrase_cover(&gram_terms, &freqs);
+                let phrase = unscored(Box::new(PhraseQuery::new_with_offset(
+                    kept.iter().map(|&i| gram_terms[i].clone()).collect(),
+                )));
                 if alone {
                     phrase
                 } else {
+                    let rarest = *kept
+                        .iter()
+                        .min_by_key(|&&i| freqs[i])
+                        .expect("a phrase has two grams or more");
                     clauses.push((Occur::Must, Box::new(CheckedLast(phrase))));
-                    unscored(Box::new(TermQuery::new(rarest, IndexRecordOption::Basic)))
+                    let lead = gram_terms[rarest].1.clone();
+                    unscored(Box::new(TermQuery::new(lead, IndexRecordOption::Basic)))
                 }
             }
         };
@@ -324,11 +331,12 @@ fn gram_terms(field: Field, text: &str) -> Vec<(usize, Term)> {
 /// of Han bigrams can be left out, because the index puts runs [`crate::segment::RUN_GAP`]
 /// positions apart, so bigrams two positions apart are of one run and fix the character between
 /// them (`征地@0 补偿@2` can only be `征地补偿`). Which ones are left out is chosen to skip the
-/// commonest (by document frequency, `weight`): the check reads every position of every kept
-/// gram in every candidate letter, and `补偿` occurs in most letters, many times. At a million
-/// letters the benchmark's quoted `征地补偿款` took 21.4 ms with its four bigrams, 17.3 ms with
-/// three. The first and the last gram are always kept.
-fn phrase_cover(grams: &[(usize, Term)], weight: impl Fn(&Term) -> u64) -> Vec<(usize, Term)> {
+/// commonest (by document frequency, `weights[i]` for `grams[i]`): the check reads every
+/// position of every kept gram in every candidate letter, and `补偿` occurs in most letters,
+/// many times. At a million letters the benchmark's quoted `征地补偿款` took 21.4 ms with its
+/// four bigrams, 17.3 ms with three. The first and the last gram are always kept. Returns the
+/// indices of the kept grams, in order.
+fn phrase_cover(grams: &[(usize, Term)], weights: &[u64]) -> Vec<usize> {
     let n = grams.len();
     // A gram may be left out when its neighbours are the bigrams before and after it in one run.
     let skippable = |i: usize| {
@@ -337,7 +345,7 @@ fn phrase_cover(grams: &[(usize, Term)], weight: impl Fn(&Term) -> u64) -> Vec<(
     // best[i]: (least weight of a valid choice of grams 0..=i that keeps i, gram kept before i).
     let mut best: Vec<(u64, Option<usize>)> = Vec::with_capacity(n);
     for i in 0..n {
-        let w = weight(&grams[i].1);
+        let w = weights[i];
         let mut entry = (
             w + i.checked_sub(1).map_or(0, |j| best[j].0),
             i.checked_sub(1),
@@ -347,18 +355,14 @@ fn phrase_cover(grams: &[(usize, Term)], weight: impl Fn(&Term) -> u64) -> Vec<(
         }
         best.push(entry);
     }
-    let mut keep = vec![false; n];
+    let mut kept = Vec::new();
     let mut at = n.checked_sub(1);
     while let Some(i) = at {
-        keep[i] = true;
+        kept.push(i);
         at = best[i].1;
     }
-    grams
-        .iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(g, _)| g.clone())
-        .collect()
+    kept.reverse();
+    kept
 }
 
 /// Run a search.
@@ -496,16 +500,19 @@ mod tests {
 
     fn cover_of(phrase: &str, heavy: &str) -> Vec<(usize, String)> {
         let g = gram_terms(Field::from_field_id(0), phrase);
-        let weight = |t: &Term| {
-            if t.value().as_str() == Some(heavy) {
-                100
-            } else {
-                1
-            }
-        };
-        phrase_cover(&g, weight)
+        let weights: Vec<u64> = g
+            .iter()
+            .map(|(_, t)| {
+                if t.value().as_str() == Some(heavy) {
+                    100
+                } else {
+                    1
+                }
+            })
+            .collect();
+        phrase_cover(&g, &weights)
             .into_iter()
-            .map(|(p, t)| (p, t.value().as_str().unwrap().to_string()))
+            .map(|i| (g[i].0, g[i].1.value().as_str().unwrap().to_string()))
             .collect()
     }
 
