@@ -15,7 +15,11 @@
 //! - petitioners: pairwise and B-cubed precision/recall over petitioner *mentions* (each truth
 //!   petitioner of each record), predicted clusters from the linked ids of the extracted
 //!   petitioner with the same name (a mention whose name was not extracted is a singleton);
-//! - duplicates: pairwise precision/recall of "same letter" over records.
+//! - duplicates: pairwise precision/recall of "same letter" over records;
+//! - repeat petitions (重复信访): precision and recall of the `repeat` flag over records. The truth
+//!   calls a record a repeat when a person it names has an earlier record on the same matter (the
+//!   truth's primary category): earlier by date, undated last, and within one date by record id —
+//!   the order the linker uses, since the truth gives none among copies sent the same day.
 
 use crate::link::metrics::{bcubed, pairwise_prf, Prf};
 use crate::record::Record;
@@ -141,6 +145,8 @@ pub struct Report {
     pub petitioner_pairwise: Score,
     pub petitioner_bcubed: Score,
     pub duplicate_pairwise: Score,
+    /// The `repeat` flag against the truth's repeat petitions (see the module docs).
+    pub repeat_petitions: FlagScore,
     /// `field (path, sheet, row)` for every wrong field, for a reader to inspect.
     pub misses: Vec<String>,
 }
@@ -265,7 +271,14 @@ pub struct Evaluation {
     truth_dups: HashMap<String, Vec<u32>>,
     pred_dups: HashMap<String, Vec<u32>>,
     records: u32,
+    /// Records (by number) of each truth (person, category), with their order key.
+    matters: HashMap<(String, String), Vec<(MatterOrder, u32)>>,
+    /// Whether each record (by number) carries the `repeat` flag.
+    flagged_repeat: Vec<bool>,
 }
+
+/// Where a record stands in a matter's time order: undated or not (undated last), date, record id.
+type MatterOrder = (bool, String, String);
 
 /// The key fields of a truth line, read without parsing the rest.
 #[derive(serde::Deserialize)]
@@ -380,6 +393,22 @@ impl Evaluation {
         // Duplicate groups.
         let n = self.records;
         self.records += 1;
+        let category = t["category"].as_str().unwrap_or("other");
+        let date = t["date"].as_str();
+        let order: MatterOrder = (
+            date.is_none(),
+            date.unwrap_or_default().to_string(),
+            r.id.clone(),
+        );
+        let people: BTreeSet<&str> = persons.iter().filter_map(Value::as_str).collect();
+        for person in people {
+            self.matters
+                .entry((person.to_string(), category.to_string()))
+                .or_default()
+                .push((order.clone(), n));
+        }
+        self.flagged_repeat
+            .push(r.flags.iter().any(|f| f == crate::link::FLAG_REPEAT));
         let group = t["duplicate_group"]
             .as_str()
             .map_or_else(|| format!("single:{}", r.id), str::to_string);
@@ -436,6 +465,15 @@ impl Evaluation {
         let truth_dups: Vec<Vec<u32>> = self.truth_dups.into_values().collect();
         let pred_dups: Vec<Vec<u32>> = self.pred_dups.into_values().collect();
         report.duplicate_pairwise = pairwise_prf(&truth_dups, &pred_dups).into();
+        let mut repeat = vec![false; self.flagged_repeat.len()];
+        for mut records in self.matters.into_values() {
+            records.sort_unstable();
+            for (_, n) in records.into_iter().skip(1) {
+                repeat[n as usize] = true;
+            }
+        }
+        let pairs: Vec<(bool, bool)> = repeat.into_iter().zip(self.flagged_repeat).collect();
+        report.repeat_petitions = flag_score(&pairs);
         report
     }
 }
@@ -490,6 +528,12 @@ impl Report {
             prf(&self.petitioner_pairwise),
             prf(&self.petitioner_bcubed),
             prf(&self.duplicate_pairwise)
+        ));
+        s.push_str(&format!(
+            "repeat petitions     P {:.3} R {:.3} ({} true)\n",
+            self.repeat_petitions.precision,
+            self.repeat_petitions.recall,
+            self.repeat_petitions.positives
         ));
         s
     }
@@ -576,6 +620,44 @@ mod tests {
         assert!((r.category_f1["land"] - 2.0 / 3.0).abs() < 1e-9);
         assert!((r.category_f1["labor"] - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(r.flags["risk"].precision, 1.0);
+    }
+
+    #[test]
+    fn repeat_petitions_follow_each_persons_matter_in_time_order() {
+        let mut e = Evaluation::default();
+        for (path, person, category, date) in [
+            ("x1.txt", "P1", "land", "2021-01-01"),
+            ("x2.txt", "P1", "land", "2021-03-01"),
+            ("x3.txt", "P1", "labor", "2021-05-01"),
+            ("x4.txt", "P2", "land", "2021-02-01"),
+            // Two copies of one day: the truth gives no order, the record ids do (x5 < x6).
+            ("x6.txt", "P3", "land", "2021-06-01"),
+            ("x5.txt", "P3", "land", "2021-06-01"),
+        ] {
+            let line = serde_json::json!({
+                "path": path, "sheet": null, "row": null, "format": "text", "date": date,
+                "petitioners": [{"name": "王芳"}], "person_ids": [person], "category": category,
+            });
+            e.add_truth_line(&line.to_string(), "/archive/").unwrap();
+        }
+        for (path, flagged) in [
+            ("x1.txt", false),
+            ("x2.txt", true),  // right: P1's second letter on land
+            ("x3.txt", true),  // wrong: P1's first letter on labour
+            ("x4.txt", false), // right: P2's first letter
+            ("x5.txt", false), // right: the earlier id of the two copies
+            ("x6.txt", false), // missed
+        ] {
+            let mut r = record(path, "王芳", "PA", "land", None);
+            if flagged {
+                r.flags.push(crate::link::FLAG_REPEAT.to_string());
+            }
+            e.add_record(&r);
+        }
+        let r = e.finish().repeat_petitions;
+        assert_eq!(r.positives, 2);
+        assert_eq!(r.precision, 0.5);
+        assert_eq!(r.recall, 0.5);
     }
 
     #[test]
