@@ -19,7 +19,8 @@
 //! - repeat petitions (重复信访): precision and recall of the `repeat` flag over records. The truth
 //!   calls a record a repeat when a person it names has an earlier record on the same matter (the
 //!   truth's primary category): earlier by date, undated last, and within one date by record id —
-//!   the order the linker uses, since the truth gives none among copies sent the same day.
+//!   the order the linker uses, since the truth gives none among copies sent the same day. Records
+//!   whose truth names no category (matter unknown) are left out.
 
 use crate::link::metrics::{bcubed, pairwise_prf, Prf};
 use crate::record::Record;
@@ -271,9 +272,10 @@ pub struct Evaluation {
     truth_dups: HashMap<String, Vec<u32>>,
     pred_dups: HashMap<String, Vec<u32>>,
     records: u32,
-    /// Records (by number) of each truth (person, category), with their order key.
+    /// Records (numbered as they are met, those of a known matter only) of each truth (person,
+    /// category), with their order key.
     matters: HashMap<(String, String), Vec<(MatterOrder, u32)>>,
-    /// Whether each record (by number) carries the `repeat` flag.
+    /// Whether each of those records carries the `repeat` flag.
     flagged_repeat: Vec<bool>,
 }
 
@@ -393,22 +395,26 @@ impl Evaluation {
         // Duplicate groups.
         let n = self.records;
         self.records += 1;
-        let category = t["category"].as_str().unwrap_or("other");
-        let date = t["date"].as_str();
-        let order: MatterOrder = (
-            date.is_none(),
-            date.unwrap_or_default().to_string(),
-            r.id.clone(),
-        );
-        let people: BTreeSet<&str> = persons.iter().filter_map(Value::as_str).collect();
-        for person in people {
-            self.matters
-                .entry((person.to_string(), category.to_string()))
-                .or_default()
-                .push((order.clone(), n));
+        // Repeat petitions, where the truth names the matter (a generated archive's PDFs are
+        // copies the truth says nothing about).
+        if let Some(category) = t["category"].as_str() {
+            let m = self.flagged_repeat.len() as u32;
+            let date = t["date"].as_str();
+            let order: MatterOrder = (
+                date.is_none(),
+                date.unwrap_or_default().to_string(),
+                r.id.clone(),
+            );
+            let people: BTreeSet<&str> = persons.iter().filter_map(Value::as_str).collect();
+            for person in people {
+                self.matters
+                    .entry((person.to_string(), category.to_string()))
+                    .or_default()
+                    .push((order.clone(), m));
+            }
+            self.flagged_repeat
+                .push(r.flags.iter().any(|f| f == crate::link::FLAG_REPEAT));
         }
-        self.flagged_repeat
-            .push(r.flags.iter().any(|f| f == crate::link::FLAG_REPEAT));
         let group = t["duplicate_group"]
             .as_str()
             .map_or_else(|| format!("single:{}", r.id), str::to_string);
@@ -640,7 +646,14 @@ mod tests {
             });
             e.add_truth_line(&line.to_string(), "/archive/").unwrap();
         }
+        // A copy whose truth names no matter: left out, whatever its flag.
+        let unknown = serde_json::json!({
+            "path": "x7.txt", "sheet": null, "row": null, "format": "pdf", "date": null,
+            "petitioners": [], "person_ids": [], "category": null,
+        });
+        e.add_truth_line(&unknown.to_string(), "/archive/").unwrap();
         for (path, flagged) in [
+            ("x7.txt", true),
             ("x1.txt", false),
             ("x2.txt", true),  // right: P1's second letter on land
             ("x3.txt", true),  // wrong: P1's first letter on labour
