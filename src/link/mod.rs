@@ -194,8 +194,9 @@ const UNREAD_CAP: usize = 200_000;
 
 /// Version of the encoded state: 2 added online accounts and presence bits for mention facts; 3
 /// narrowed it (8-bit sketches, numeric record ids, no petitioner sequence numbers); 4 computes
-/// the sketches by one-permutation hashing (those of version 3 do not compare with them).
-const STATE_VERSION: u32 = 4;
+/// the sketches by one-permutation hashing (those of version 3 do not compare with them); 5 keeps a
+/// record's second category beside its primary one.
+const STATE_VERSION: u32 = 5;
 
 // Mention byte on disk: ID kind in the low two bits, then which optional facts follow.
 const M_ID_KIND: u8 = 0x03;
@@ -793,13 +794,16 @@ impl Linker {
         };
         let township = intern_place(rec.place.township.as_deref());
         let village = intern_place(rec.place.village.as_deref());
-        let category = rec
-            .categories
-            .first()
-            .map(|c| c.code.trim())
-            .filter(|c| !c.is_empty())
-            .map(|c| self.categories.intern(c))
-            .unwrap_or(NONE);
+        let mut cats = [NO_CATEGORY; 2];
+        for (slot, c) in cats.iter_mut().zip(&rec.categories) {
+            let code = c.code.trim();
+            if !code.is_empty() {
+                let sym = self.categories.intern(code);
+                if sym < NO_CATEGORY as u32 {
+                    *slot = sym as u8;
+                }
+            }
+        }
         let first_mention = self.mentions.len() as u32;
         for p in &rec.petitioners {
             let name = p.name.as_deref().and_then(petitioner::normalise_name);
@@ -845,11 +849,7 @@ impl Linker {
                 .unwrap_or(NO_DAY),
             township,
             village,
-            cat: if category < NO_CATEGORY as u32 {
-                category as u16
-            } else {
-                NO_CATEGORY
-            },
+            cats,
             flags: (if fp.short { F_SHORT } else { 0 })
                 | (level_code(rec.addressee_level) << LEVEL_SHIFT)
                 | id_flag,
@@ -1356,7 +1356,7 @@ impl Linker {
                     record: r,
                     day: f.day,
                     id: self.rec_id(r),
-                    category: f.category(),
+                    categories: f.categories(),
                     sketch: &self.sketches[r as usize],
                     short: f.flags & F_SHORT != 0,
                 }
@@ -1928,7 +1928,8 @@ impl Linker {
             o.i32(f.day);
             o.u32(f.township);
             o.u32(f.village);
-            o.u16(f.cat);
+            o.u8(f.cats[0]);
+            o.u8(f.cats[1]);
             o.u8(f.flags & !F_REMOVED);
             o.u16(self.mention_range(r as u32).len() as u16);
             o.u32(f.text_hash);
@@ -2021,7 +2022,7 @@ impl Linker {
             let day = i.i32()?;
             let township = i.u32()?;
             let village = i.u32()?;
-            let cat = i.u16()?;
+            let cats = [i.u8()?, i.u8()?];
             let flags = i.u8()?;
             let n_mentions = i.u16()?;
             let text_hash = i.u32()?;
@@ -2033,7 +2034,9 @@ impl Linker {
             if (flags & F_ID_TEXT != 0 && id >= l.id_text.len() as u64)
                 || !sym_ok(township, &l.places)
                 || !sym_ok(village, &l.places)
-                || (cat != NO_CATEGORY && cat as usize >= l.categories.len())
+                || cats
+                    .iter()
+                    .any(|&c| c != NO_CATEGORY && c as usize >= l.categories.len())
                 || (flags >> LEVEL_SHIFT) & 7 > 4
                 || (dup_rep as usize) >= n
             {
@@ -2056,7 +2059,7 @@ impl Linker {
                 day,
                 township,
                 village,
-                cat,
+                cats,
                 flags: flags & !F_REMOVED,
                 first_mention,
                 text_hash,

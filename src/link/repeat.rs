@@ -3,16 +3,17 @@
 //!
 //! Why it exists: offices count and follow repeat petitions separately from first petitions, and a
 //! leader wants to see how far up a matter has gone. Within one petitioner's records, this module
-//! groups those on the same matter — same primary category, or texts alike enough (MinHash estimate
-//! of trigram Jaccard) when the classifier filed one of them elsewhere — in time order, and reports
-//! each group's count and the levels it reached.
+//! groups those on the same matter — the same primary category, one's primary category the other's
+//! second (a letter on land compensation that dwells on the unpaid money can be filed under wages
+//! first, land second), or texts alike enough (MinHash estimate of trigram Jaccard) — in time
+//! order, and reports each group's count and the levels it reached.
 //!
 //! What it must never do: group records of different petitioners (it only ever sees one cluster), or
 //! depend on the order records arrived in: groups are built in (date, record id) order, so the same
 //! archive always gives the same first record and the same `repeat` flags.
 //!
-//! Where its data comes from: the linker's per-record facts (date, primary category, addressee level,
-//! sketch), for the records of one petitioner cluster.
+//! Where its data comes from: the linker's per-record facts (date, primary and second category,
+//! addressee level, sketch), for the records of one petitioner cluster.
 
 use super::duplicate::sketch_similarity;
 use super::state::{RecId, Sketch, NO_DAY};
@@ -26,15 +27,16 @@ pub(crate) struct MatterItem<'a> {
     pub record: u32,
     pub day: i32,
     pub id: RecId<'a>,
-    /// Primary category symbol or `u32::MAX`.
-    pub category: u32,
+    /// Primary and second category symbols, `u32::MAX` where absent.
+    pub categories: [u32; 2],
     pub sketch: &'a Sketch,
     /// Short bodies carry no comparable sketch.
     pub short: bool,
 }
 
 fn same_matter(a: &MatterItem, b: &MatterItem) -> bool {
-    if a.category != u32::MAX && a.category == b.category {
+    let ([a1, a2], [b1, b2]) = (a.categories, b.categories);
+    if (a1 != u32::MAX && (a1 == b1 || a1 == b2)) || (b1 != u32::MAX && b1 == a2) {
         return true;
     }
     !a.short && !b.short && sketch_similarity(a.sketch, b.sketch) >= MATTER_SIMILARITY
@@ -64,51 +66,66 @@ pub(crate) fn matter_groups(items: &mut [MatterItem]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::link::state::SKETCH;
+
+    const NO: u32 = u32::MAX;
+
+    fn item<'a>(
+        record: u32,
+        day: i32,
+        id: &'a str,
+        categories: [u32; 2],
+        sketch: &'a Sketch,
+    ) -> MatterItem<'a> {
+        MatterItem {
+            record,
+            day,
+            id: RecId::Text(id),
+            categories,
+            sketch,
+            short: false,
+        }
+    }
+
+    fn grouped(items: &mut [MatterItem]) -> Vec<Vec<u32>> {
+        matter_groups(items)
+            .iter()
+            .map(|g| g.iter().map(|&i| items[i].record).collect())
+            .collect()
+    }
 
     #[test]
     fn groups_by_category_in_time_order() {
-        let s: Sketch = [0; super::super::state::SKETCH];
-        let t: Sketch = [1; super::super::state::SKETCH];
+        let s: Sketch = [0; SKETCH];
+        let t: Sketch = [1; SKETCH];
         let mut items = vec![
+            item(0, 30, "c", [1, NO], &s),
+            item(1, 10, "a", [1, NO], &t),
+            item(2, 20, "b", [2, NO], &t),
             MatterItem {
-                record: 0,
-                day: 30,
-                id: RecId::Text("c"),
-                category: 1,
-                sketch: &s,
-                short: false,
-            },
-            MatterItem {
-                record: 1,
-                day: 10,
-                id: RecId::Text("a"),
-                category: 1,
-                sketch: &t,
-                short: false,
-            },
-            MatterItem {
-                record: 2,
-                day: 20,
-                id: RecId::Text("b"),
-                category: 2,
-                sketch: &t,
-                short: false,
-            },
-            MatterItem {
-                record: 3,
-                day: 40,
-                id: RecId::Text("d"),
-                category: 3,
-                sketch: &s,
                 short: true,
+                ..item(3, 40, "d", [3, NO], &s)
             },
         ];
-        let g = matter_groups(&mut items);
-        let recs: Vec<Vec<u32>> = g
-            .iter()
-            .map(|g| g.iter().map(|&i| items[i].record).collect())
-            .collect();
         // 1 (day 10) and 2 (day 20) share a text; 0 shares 1's category; 3 is alone.
-        assert_eq!(recs, vec![vec![1, 2, 0], vec![3]]);
+        assert_eq!(grouped(&mut items), vec![vec![1, 2, 0], vec![3]]);
+    }
+
+    #[test]
+    fn a_primary_category_filed_second_elsewhere_is_the_same_matter() {
+        // Texts unlike each other: only categories can join them.
+        let sketches: Vec<Sketch> = (0..5u8).map(|k| [k * 40; SKETCH]).collect();
+        let mut items = vec![
+            item(0, 10, "a", [1, 2], &sketches[0]),
+            // Its primary is 0's second.
+            item(1, 20, "b", [2, 5], &sketches[1]),
+            // Its second is 1's primary.
+            item(2, 30, "c", [7, 2], &sketches[2]),
+            // Only its second agrees with 1's second: neither is the other's primary.
+            item(3, 40, "d", [8, 5], &sketches[3]),
+            // No categories at all.
+            item(4, 50, "e", [NO, NO], &sketches[4]),
+        ];
+        assert_eq!(grouped(&mut items), vec![vec![0, 1, 2], vec![3], vec![4]]);
     }
 }

@@ -41,8 +41,8 @@ pub(crate) const F_SHORT: u8 = 8;
 pub(crate) const LEVEL_SHIFT: u8 = 4;
 /// The record id is not 16 hex digits: `RecordFacts::id` is a symbol of the id interner.
 pub(crate) const F_ID_TEXT: u8 = 0x80;
-/// "No category" in `RecordFacts::category`.
-pub(crate) const NO_CATEGORY: u16 = u16::MAX;
+/// "No category" in `RecordFacts::cats`.
+pub(crate) const NO_CATEGORY: u8 = u8::MAX;
 
 const MAGIC: &[u8; 8] = b"XFLINK01";
 
@@ -535,8 +535,9 @@ pub(crate) struct RecordFacts {
     pub day: i32,
     pub township: u32,
     pub village: u32,
-    /// Primary category symbol, or [`NO_CATEGORY`] (also for the rare symbol beyond `u16`).
-    pub cat: u16,
+    /// Primary and second category symbols, or [`NO_CATEGORY`] (also for a symbol beyond `u8`:
+    /// a taxonomy's first level has some fifteen classes, an archive's history a few more).
+    pub cats: [u8; 2],
     /// `F_*` bits in the low nibble; the addressee level in the next three bits (0 unknown, 1 county,
     /// 2 city, 3 province, 4 national); [`F_ID_TEXT`] on top.
     pub flags: u8,
@@ -566,11 +567,13 @@ impl RecordFacts {
 
     /// Primary category symbol or [`NONE`].
     pub(crate) fn category(&self) -> u32 {
-        if self.cat == NO_CATEGORY {
-            NONE
-        } else {
-            self.cat as u32
-        }
+        self.categories()[0]
+    }
+
+    /// Primary and second category symbols, [`NONE`] where absent.
+    pub(crate) fn categories(&self) -> [u32; 2] {
+        self.cats
+            .map(|c| if c == NO_CATEGORY { NONE } else { c as u32 })
     }
 }
 
