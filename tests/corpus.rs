@@ -426,6 +426,13 @@ fn linking_meets_targets() {
         "{:?}",
         r.duplicate_pairwise
     );
+    // The repeat flag (57 repeat petitions): 1.000 / 0.947 measured; 0.930 when a matter was the
+    // primary category alone, before a record's second category counted.
+    let repeat = r.repeat_petitions;
+    assert!(
+        repeat.precision >= 0.98 && repeat.recall >= 0.94,
+        "{repeat:?}"
+    );
 }
 
 /// Links must not depend on how often the ingest commits: records of earlier commits are seen
