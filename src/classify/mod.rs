@@ -298,6 +298,24 @@ mod tests {
     }
 
     #[test]
+    fn a_village_cadres_misconduct_is_officials_before_rural() {
+        // The matter is who did wrong (干部作风, 纪检监察), whatever fund it concerns: the
+        // rural words (扶贫, 贫困户) make 农村农业 second.
+        let tax = Taxonomy::default_taxonomy().unwrap();
+        let j = seg(&tax);
+        let c = Classifier::new(tax, None);
+        let mut r = Record::default();
+        classify(
+            &c,
+            &j,
+            "村支书利用职务之便，把村里的扶贫资金给了自己的亲戚，贫困户一分钱也没拿到。请求纪检监察机关立案审查。",
+            &mut r,
+        );
+        let codes: Vec<&str> = r.categories.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(codes[..2], ["officials", "rural"], "{:?}", r.categories);
+    }
+
+    #[test]
     fn empty_record_gets_the_fallback_without_panicking() {
         let tax = Taxonomy::default_taxonomy().unwrap();
         let c = Classifier::new(tax, None);
