@@ -392,9 +392,6 @@ impl Evaluation {
                 .unwrap_or_else(|| format!("unlinked:{mention}"));
             self.pred_people.entry(pid).or_default().push(mention);
         }
-        // Duplicate groups.
-        let n = self.records;
-        self.records += 1;
         // Repeat petitions, where the truth names the matter (a generated archive's PDFs are
         // copies the truth says nothing about).
         if let Some(category) = t["category"].as_str() {
@@ -415,6 +412,9 @@ impl Evaluation {
             self.flagged_repeat
                 .push(r.flags.iter().any(|f| f == crate::link::FLAG_REPEAT));
         }
+        // Duplicate groups.
+        let n = self.records;
+        self.records += 1;
         let group = t["duplicate_group"]
             .as_str()
             .map_or_else(|| format!("single:{}", r.id), str::to_string);
