@@ -27,6 +27,7 @@ use crate::record::Record;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 
 /// Fields whose accuracy is measured.
 pub const FIELDS: [&str; 7] = [
@@ -272,15 +273,26 @@ pub struct Evaluation {
     truth_dups: HashMap<String, Vec<u32>>,
     pred_dups: HashMap<String, Vec<u32>>,
     records: u32,
-    /// Records (numbered as they are met, those of a known matter only) of each truth (person,
-    /// category), with their order key.
-    matters: HashMap<(String, String), Vec<(MatterOrder, u32)>>,
-    /// Whether each of those records carries the `repeat` flag.
+    /// Each record of a known matter once per truth person it names, as [`MatterRow`]s.
+    matter_rows: Vec<MatterRow>,
+    /// Whether each of those records (numbered as they are met) carries the `repeat` flag.
     flagged_repeat: Vec<bool>,
 }
 
-/// Where a record stands in a matter's time order: undated or not (undated last), date, record id.
-type MatterOrder = (bool, String, String);
+/// A record's place in the time order of one (truth person, category): the pair's hash (no
+/// strings kept: a million-record archive has about as many pairs), the date as `YYYYMMDD`
+/// (`u32::MAX` when undated, so last), the record id (the linker's order within a date), and
+/// the record's number.
+type MatterRow = (u64, u32, Box<str>, u32);
+
+/// `YYYY-MM-DD` as the number `YYYYMMDD`, which sorts as the dates do.
+fn date_key(date: Option<&str>) -> u32 {
+    date.and_then(|d| {
+        let digits: String = d.chars().filter(char::is_ascii_digit).collect();
+        (digits.len() == 8).then(|| digits.parse().ok()).flatten()
+    })
+    .unwrap_or(u32::MAX)
+}
 
 /// The key fields of a truth line, read without parsing the rest.
 #[derive(serde::Deserialize)]
@@ -396,18 +408,13 @@ impl Evaluation {
         // copies the truth says nothing about).
         if let Some(category) = t["category"].as_str() {
             let m = self.flagged_repeat.len() as u32;
-            let date = t["date"].as_str();
-            let order: MatterOrder = (
-                date.is_none(),
-                date.unwrap_or_default().to_string(),
-                r.id.clone(),
-            );
+            let day = date_key(t["date"].as_str());
             let people: BTreeSet<&str> = persons.iter().filter_map(Value::as_str).collect();
             for person in people {
-                self.matters
-                    .entry((person.to_string(), category.to_string()))
-                    .or_default()
-                    .push((order.clone(), m));
+                let mut h = std::hash::DefaultHasher::new();
+                (person, category).hash(&mut h);
+                self.matter_rows
+                    .push((h.finish(), day, r.id.as_str().into(), m));
             }
             self.flagged_repeat
                 .push(r.flags.iter().any(|f| f == crate::link::FLAG_REPEAT));
@@ -472,10 +479,11 @@ impl Evaluation {
         let pred_dups: Vec<Vec<u32>> = self.pred_dups.into_values().collect();
         report.duplicate_pairwise = pairwise_prf(&truth_dups, &pred_dups).into();
         let mut repeat = vec![false; self.flagged_repeat.len()];
-        for mut records in self.matters.into_values() {
-            records.sort_unstable();
-            for (_, n) in records.into_iter().skip(1) {
-                repeat[n as usize] = true;
+        let mut rows = self.matter_rows;
+        rows.sort_unstable();
+        for pair in rows.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                repeat[pair[1].3 as usize] = true;
             }
         }
         let pairs: Vec<(bool, bool)> = repeat.into_iter().zip(self.flagged_repeat).collect();
