@@ -246,6 +246,13 @@ mod tests {
         j
     }
 
+    /// The built-in taxonomy's classifier (no model) and a segmenter that knows its terms.
+    fn default_classifier() -> (Classifier, Jieba) {
+        let tax = Taxonomy::default_taxonomy().unwrap();
+        let j = seg(&tax);
+        (Classifier::new(tax, None), j)
+    }
+
     fn classify(c: &Classifier, j: &Jieba, text: &str, rec: &mut Record) {
         rec.text = text.to_string();
         let toks: Vec<&str> = j.cut(text, true).into_iter().map(|t| t.word).collect();
@@ -254,9 +261,7 @@ mod tests {
 
     #[test]
     fn land_letter_with_court_mention_is_land_first_and_law_related() {
-        let tax = Taxonomy::default_taxonomy().unwrap();
-        let j = seg(&tax);
-        let c = Classifier::new(tax, None);
+        let (c, j) = default_classifier();
         let mut r = Record::default();
         r.place.township = Some("城关镇".into());
         r.place.village = Some("东关村".into());
@@ -275,9 +280,7 @@ mod tests {
 
     #[test]
     fn labor_and_veterans_letters() {
-        let tax = Taxonomy::default_taxonomy().unwrap();
-        let j = seg(&tax);
-        let c = Classifier::new(tax, None);
+        let (c, j) = default_classifier();
         let mut r = Record::default();
         classify(
             &c,
@@ -301,9 +304,7 @@ mod tests {
     fn a_village_cadres_misconduct_is_officials_before_rural() {
         // The matter is who did wrong (干部作风, 纪检监察), whatever fund it concerns: the
         // rural words (扶贫, 贫困户) make 农村农业 second.
-        let tax = Taxonomy::default_taxonomy().unwrap();
-        let j = seg(&tax);
-        let c = Classifier::new(tax, None);
+        let (c, j) = default_classifier();
         let mut r = Record::default();
         classify(
             &c,
@@ -329,9 +330,7 @@ mod tests {
 
     #[test]
     fn given_category_from_a_ledger_wins() {
-        let tax = Taxonomy::default_taxonomy().unwrap();
-        let j = seg(&tax);
-        let c = Classifier::new(tax, None);
+        let (c, j) = default_classifier();
         let mut r = Record {
             given_category: Some("劳动和社会保障".into()),
             ..Default::default()
