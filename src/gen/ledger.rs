@@ -122,15 +122,18 @@ pub fn ledger_file(world: &World, f: usize) -> Result<LedgerFile, csv::Error> {
             .get(&record)
             .map(|&(k, o)| (&plan.persons[k as usize], o));
         let (category, secondary, township, village, day, matter_seed, p) = match repeat {
-            Some((rp, o)) => (
-                rp.category,
-                rp.secondary,
-                rp.township,
-                rp.village,
-                rp.days[o as usize],
-                rp.matter_seed,
-                rp.p,
-            ),
+            Some((rp, o)) => {
+                let (matter, _) = rp.matter(o);
+                (
+                    matter.category,
+                    matter.secondary,
+                    rp.township,
+                    rp.village,
+                    rp.days[o as usize],
+                    matter.seed,
+                    rp.p,
+                )
+            }
             None => {
                 let (c, s) = draw_category(&mut rng);
                 let t = rng.random_range(0..gaz.townships.len());

@@ -369,20 +369,21 @@ fn compose_original(world: &World, i: usize) -> Letter {
     let (category, secondary, township, village, day, level, matter_seed);
     match repeat {
         Some((rp, o)) => {
-            category = rp.category;
-            secondary = rp.secondary;
+            let (matter, nth) = rp.matter(o);
+            category = matter.category;
+            secondary = matter.secondary;
             township = rp.township;
             village = rp.village;
             day = rp.days[o as usize];
-            // Escalation (越级): county first, then up one level every letter or two.
-            let up = match o {
+            // Escalation (越级): county first, then up one level every letter or two on the matter.
+            let up = match nth {
                 0 => 0,
                 1 => rng.random_range(0..2),
                 2 => rng.random_range(1..3),
                 _ => rng.random_range(2..4),
             };
             level = LEVELS[up.min(3)];
-            matter_seed = rp.matter_seed;
+            matter_seed = matter.seed;
         }
         None => {
             let (c, s) = draw_category(&mut rng);

@@ -77,22 +77,77 @@ pub fn draw_category<R: Rng + ?Sized>(rng: &mut R) -> (usize, Option<usize>) {
     (cat, secondary)
 }
 
-/// A person who writes several times on one matter.
+/// Share of repeat petitioners with three records or more who also write about a second,
+/// unrelated matter: a person back about land one year and about a pension the next is not
+/// repeating the first matter, and the truth says so, which is what lets an evaluation catch a
+/// linker that calls every letter of a known petitioner a repeat.
+pub const SECOND_MATTER_SHARE: f64 = 0.2;
+
+/// A matter (信访事项) a repeat petitioner writes about.
+#[derive(Clone, Debug)]
+pub struct Matter {
+    /// Slot values (enterprise, amounts, officials) stay the same in all of the matter's letters.
+    pub seed: u64,
+    pub category: usize,
+    pub secondary: Option<usize>,
+}
+
+/// A person who writes several times: on one matter, or on two.
 #[derive(Clone, Debug)]
 pub struct RepeatPerson {
     /// Person number (`P<p>` in truth).
     pub p: u64,
-    /// Seed of the matter: slot values (enterprise, amounts, officials) stay the same in all
-    /// of this person's letters.
-    pub matter_seed: u64,
-    pub category: usize,
-    pub secondary: Option<usize>,
+    /// The first matter, then perhaps a second one.
+    pub matters: Vec<Matter>,
+    /// The matter of each occurrence (an index into `matters`); the first is always the first.
+    pub matter_of: Vec<u8>,
     pub township: usize,
     pub village: usize,
     /// Date (days since 1970) of each occurrence, ascending.
     pub days: Vec<i64>,
     /// From this occurrence on, the person writes their second phone number.
     pub phone_change_at: Option<u8>,
+}
+
+impl RepeatPerson {
+    /// The matter of occurrence `o`, and how many of the person's earlier occurrences were on it
+    /// (a matter escalates on its own letters, not on the person's other matter's).
+    pub fn matter(&self, o: u8) -> (&Matter, u8) {
+        let m = self.matter_of[o as usize];
+        let before = self.matter_of[..o as usize]
+            .iter()
+            .filter(|&&x| x == m)
+            .count();
+        (&self.matters[m as usize], before as u8)
+    }
+}
+
+/// Two categories are neighbours when one is a natural secondary of the other: a letter on the
+/// one often dwells on the other, so a person writing on both may well be on one matter.
+fn neighbours(a: usize, b: usize) -> bool {
+    a == b || SECONDARY[a].contains(&b) || SECONDARY[b].contains(&a)
+}
+
+/// A second matter for a person whose first is `first`: its category, and its secondary, are
+/// neither the first's category nor a neighbour of it. From a stream of its own, so that giving
+/// persons second matters leaves the rest of the plan as it was.
+fn second_matter(seed: u64, k: u32, first: &Matter) -> Option<Matter> {
+    let mut rng = rng_for(seed, 0x4d41_5432, k as u64);
+    for _ in 0..32 {
+        let (category, secondary) = draw_category(&mut rng);
+        let unrelated = |c: usize| !neighbours(c, first.category);
+        if unrelated(category)
+            && secondary.is_none_or(unrelated)
+            && first.secondary.is_none_or(|s| !neighbours(s, category))
+        {
+            return Some(Matter {
+                seed: rng.random(),
+                category,
+                secondary,
+            });
+        }
+    }
+    None
 }
 
 /// How a duplicate differs from its original.
@@ -202,11 +257,31 @@ impl Plan {
                 plan.repeat_of.insert(*r, (k, o as u8));
             }
             used += recs.len();
-            plan.persons.push(RepeatPerson {
-                p: k as u64,
-                matter_seed: rng.random(),
+            let first = Matter {
+                seed: rng.random(),
                 category,
                 secondary,
+            };
+            let mut matters = vec![first];
+            let mut matter_of = vec![0u8; recs.len()];
+            let mut side = rng_for(seed, 0x4d41_5431, k as u64);
+            if recs.len() >= 3 && side.random_bool(SECOND_MATTER_SHARE) {
+                if let Some(second) = second_matter(seed, k, &matters[0]) {
+                    matters.push(second);
+                    // Each later occurrence on either matter, at least one on the second.
+                    for m in matter_of[1..].iter_mut() {
+                        *m = side.random_bool(0.4) as u8;
+                    }
+                    if !matter_of.contains(&1) {
+                        let o = side.random_range(1..recs.len());
+                        matter_of[o] = 1;
+                    }
+                }
+            }
+            plan.persons.push(RepeatPerson {
+                p: k as u64,
+                matters,
+                matter_of,
                 township,
                 village,
                 days,
@@ -262,9 +337,24 @@ mod tests {
             assert!(!plan.dup_of.contains_key(j));
             assert!(!plan.repeat_of.contains_key(i));
         }
+        let mut two = 0;
         for p in &plan.persons {
             assert!((2..=6).contains(&p.days.len()));
             assert!(p.days.windows(2).all(|w| w[0] < w[1]));
+            assert_eq!(p.matter_of.len(), p.days.len());
+            assert_eq!(p.matter_of[0], 0);
+            if let [a, b] = &p.matters[..] {
+                two += 1;
+                assert!(!neighbours(a.category, b.category));
+                assert!(p.matter_of.contains(&1));
+                let last = p.matter_of.iter().rposition(|&m| m == 1).unwrap();
+                let (m, before) = p.matter(last as u8);
+                assert_eq!(m.category, b.category);
+                assert_eq!(before as usize, p.matter_of.iter().filter(|&&m| m == 1).count() - 1);
+            }
         }
+        // About a fifth of the persons with three records or more.
+        let three = plan.persons.iter().filter(|p| p.days.len() >= 3).count() as f64;
+        assert!((0.15..0.25).contains(&(two as f64 / three)), "{two} of {three}");
     }
 }

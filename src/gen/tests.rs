@@ -250,6 +250,7 @@ fn repeat_petitioners_escalate_and_keep_their_identity() {
     }
     let mut escalated = 0;
     let mut repeaters = 0;
+    let mut two_matters = 0;
     for lines in by_person.values().filter(|l| l.len() >= 2) {
         // Duplicates share the person too; count only persons with distinct matters' letters.
         if lines.iter().all(|t| t.duplicate_group.is_some()) {
@@ -261,8 +262,10 @@ fn repeat_petitioners_escalate_and_keep_their_identity() {
             .map(|t| t.petitioners[0].name.clone())
             .collect();
         assert_eq!(names.len(), 1, "a repeat petitioner changed name");
+        // One matter, or two (a fifth of those with three records or more).
         let cats: HashSet<_> = lines.iter().map(|t| t.category.clone()).collect();
-        assert_eq!(cats.len(), 1, "a repeat petitioner changed matter");
+        assert!(cats.len() <= 2, "a repeat petitioner on {} matters", cats.len());
+        two_matters += (cats.len() == 2) as usize;
         let mut dated: Vec<_> = lines
             .iter()
             .filter(|t| t.format == "text")
@@ -275,6 +278,7 @@ fn repeat_petitioners_escalate_and_keep_their_identity() {
     }
     assert!(repeaters >= 20, "{repeaters} repeat petitioners");
     assert!(escalated >= 5, "{escalated} escalations");
+    assert!(two_matters >= 3, "{two_matters} petitioners on two matters");
 }
 
 #[test]
