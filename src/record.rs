@@ -138,6 +138,8 @@ impl Level {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Category {
     pub code: String,
+    /// How strongly the record is on this matter; 0 for the fallback category a record gets when
+    /// nothing matched (its matter is unknown).
     pub score: f32,
     /// Matched terms as they appear in the text.
     pub evidence: Vec<String>,
