@@ -350,11 +350,17 @@ mod tests {
                 let last = p.matter_of.iter().rposition(|&m| m == 1).unwrap();
                 let (m, before) = p.matter(last as u8);
                 assert_eq!(m.category, b.category);
-                assert_eq!(before as usize, p.matter_of.iter().filter(|&&m| m == 1).count() - 1);
+                assert_eq!(
+                    before as usize,
+                    p.matter_of.iter().filter(|&&m| m == 1).count() - 1
+                );
             }
         }
         // About a fifth of the persons with three records or more.
         let three = plan.persons.iter().filter(|p| p.days.len() >= 3).count() as f64;
-        assert!((0.15..0.25).contains(&(two as f64 / three)), "{two} of {three}");
+        assert!(
+            (0.15..0.25).contains(&(two as f64 / three)),
+            "{two} of {three}"
+        );
     }
 }

@@ -264,7 +264,11 @@ fn repeat_petitioners_escalate_and_keep_their_identity() {
         assert_eq!(names.len(), 1, "a repeat petitioner changed name");
         // One matter, or two (a fifth of those with three records or more).
         let cats: HashSet<_> = lines.iter().map(|t| t.category.clone()).collect();
-        assert!(cats.len() <= 2, "a repeat petitioner on {} matters", cats.len());
+        assert!(
+            cats.len() <= 2,
+            "a repeat petitioner on {} matters",
+            cats.len()
+        );
         two_matters += (cats.len() == 2) as usize;
         let mut dated: Vec<_> = lines
             .iter()
