@@ -6,8 +6,9 @@
 //! (hundreds of thousands of letters). This module writes an archive of any size that looks like
 //! a real one — mostly typed letters in UTF-8 and GBK, some CSV ledgers, optionally PDFs copied
 //! from a folder — with varied wording recombined from more than 1,500 sentence templates
-//! (`data/gen/`), repeat petitioners writing again at higher levels, duplicates, collective
-//! letters, and a `truth.jsonl` in the format of `corpus/truth.jsonl`.
+//! (`data/gen/`), repeat petitioners writing again at higher levels (a fifth of those with three
+//! letters or more also on a second, unrelated matter), duplicates, collective letters, and a
+//! `truth.jsonl` in the format of `corpus/truth.jsonl`.
 //!
 //! Where its data comes from: the sentence pools under `data/gen/` (embedded at compile time,
 //! written for this fictional county from the domain glossary and the county speech), and the

@@ -195,8 +195,8 @@ const UNREAD_CAP: usize = 200_000;
 /// Version of the encoded state: 2 added online accounts and presence bits for mention facts; 3
 /// narrowed it (8-bit sketches, numeric record ids, no petitioner sequence numbers); 4 computes
 /// the sketches by one-permutation hashing (those of version 3 do not compare with them); 5 keeps a
-/// record's second category beside its primary one; 6 keeps neither the fallback category nor a
-/// second category that weighs much less than the primary (see [`repeat::SECOND_CATEGORY_SHARE`]).
+/// record's second category beside its primary one; 6 keeps no second category that weighs much
+/// less than the primary (see [`repeat::SECOND_CATEGORY_SHARE`]).
 const STATE_VERSION: u32 = 6;
 
 // Mention byte on disk: ID kind in the low two bits, then which optional facts follow.
@@ -799,9 +799,9 @@ impl Linker {
         let top = rec.categories.first().map_or(0.0, |c| c.score);
         for (slot, c) in cats.iter_mut().zip(&rec.categories) {
             let code = c.code.trim();
-            // A matter is known from a category that matched (the fallback scores 0), and a
-            // second category only when it weighs nearly as much as the primary.
-            if !code.is_empty() && c.score > 0.0 && c.score >= top * repeat::SECOND_CATEGORY_SHARE {
+            // A second category stands for the matter only when it weighs about as much as the
+            // primary.
+            if !code.is_empty() && c.score >= top * repeat::SECOND_CATEGORY_SHARE {
                 let sym = self.categories.intern(code);
                 if sym < NO_CATEGORY as u32 {
                     *slot = sym as u8;
