@@ -259,6 +259,13 @@ mod tests {
         c.apply(rec, &toks);
     }
 
+    /// A new record of `text`, classified.
+    fn classified(c: &Classifier, j: &Jieba, text: &str) -> Record {
+        let mut r = Record::default();
+        classify(c, j, text, &mut r);
+        r
+    }
+
     #[test]
     fn land_letter_with_court_mention_is_land_first_and_law_related() {
         let (c, j) = default_classifier();
@@ -281,21 +288,17 @@ mod tests {
     #[test]
     fn labor_and_veterans_letters() {
         let (c, j) = default_classifier();
-        let mut r = Record::default();
-        classify(
+        let r = classified(
             &c,
             &j,
             "县机械厂拖欠我们十几名退休职工的医疗费和养老金，社会统筹也不交。",
-            &mut r,
         );
         assert_eq!(r.categories[0].code, "labor");
         assert_eq!(r.route.as_deref(), Some("县人力资源和社会保障局"));
-        let mut r = Record::default();
-        classify(
+        let r = classified(
             &c,
             &j,
             "我是老复员军人，1968年入伍，退伍后生活困难，优抚待遇一直没有落实。",
-            &mut r,
         );
         assert_eq!(r.categories[0].code, "veterans");
     }
@@ -305,13 +308,7 @@ mod tests {
         // The matter is who did wrong (干部作风, 纪检监察), whatever fund it concerns: the
         // rural words (扶贫, 贫困户) make 农村农业 second.
         let (c, j) = default_classifier();
-        let mut r = Record::default();
-        classify(
-            &c,
-            &j,
-            "村支书利用职务之便，把村里的扶贫资金给了自己的亲戚，贫困户一分钱也没拿到。请求纪检监察机关立案审查。",
-            &mut r,
-        );
+        let r = classified(&c, &j, "村支书利用职务之便，把村里的扶贫资金给了自己的亲戚，贫困户一分钱也没拿到。请求纪检监察机关立案审查。");
         let codes: Vec<&str> = r.categories.iter().map(|c| c.code.as_str()).collect();
         assert_eq!(codes[..2], ["officials", "rural"], "{:?}", r.categories);
     }
