@@ -109,7 +109,7 @@ impl Segmenter {
             .cut(text, true)
             .into_iter()
             .map(|t| t.word)
-            .filter(|w| !w.trim().is_empty())
+            .filter(|w| !is_blank(w))
             .collect()
     }
 
@@ -125,7 +125,7 @@ impl Segmenter {
         let mut search = SearchTokens(String::with_capacity(text.len() + text.len() / 2));
         for token in cut {
             let word = token.word;
-            if word.trim().is_empty() {
+            if is_blank(word) {
                 continue;
             }
             words.push(word);
@@ -176,12 +176,38 @@ impl Segmenter {
     }
 }
 
+/// Is a jieba token whitespace? jieba cuts whitespace into tokens of their own, so the first
+/// character tells (cheaper than trimming every token of every record).
+fn is_blank(token: &str) -> bool {
+    token.chars().next().is_none_or(char::is_whitespace)
+}
+
+/// Is `c` a letter or digit (`char::is_alphanumeric`)? Han characters, ASCII and the punctuation
+/// of Chinese text (、。《》【】“”…，：！) are decided by range first: the standard library
+/// takes a slow table lookup for every character outside ASCII, and this runs on every
+/// character of every record.
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    if is_han(c) {
+        return true;
+    }
+    match c as u32 {
+        0x2010..=0x2027
+        | 0x3000..=0x3004
+        | 0x3008..=0x3020
+        | 0xFF01..=0xFF0F
+        | 0xFF1A..=0xFF20
+        | 0xFF3B..=0xFF40
+        | 0xFF5B..=0xFF65 => false,
+        _ => c.is_alphanumeric(),
+    }
+}
+
 /// Whether a word is worth indexing: it has a letter or digit (punctuation and symbols are not).
-/// Han characters are checked first by range: `char::is_alphanumeric` takes a slow table lookup
-/// for them, and this runs on every word of every record.
 fn indexable(word: &str) -> bool {
-    word.chars()
-        .any(|c| is_han(c) || c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()))
+    word.chars().any(is_word_char)
 }
 
 /// Reads a [`SearchTokens`] string back as tantivy tokens (registered as `jieba`).
@@ -353,9 +379,9 @@ impl TokenStream for GramStream<'_> {
                     _ => return self.emit(start, self.at, false, false),
                 }
             }
-            if c.is_alphanumeric() {
+            if is_word_char(c) {
                 let len = text[self.at..]
-                    .find(|d: char| !d.is_alphanumeric() || is_han(d))
+                    .find(|d: char| !is_word_char(d) || is_han(d))
                     .unwrap_or(text.len() - self.at);
                 self.at += len;
                 return self.emit(start, self.at, true, false);
@@ -485,6 +511,35 @@ mod tests {
     fn dictionary_words_from_gazetteer_are_kept_whole() {
         let s = seg();
         assert!(s.words("家住城关镇东关村").contains(&"东关村"));
+    }
+
+    #[test]
+    fn word_chars_are_the_alphanumeric_ones() {
+        // Han ranges count whole (their few unassigned code points too), as they always did.
+        for c in (0..=0x3_0000)
+            .filter_map(char::from_u32)
+            .filter(|&c| !is_han(c))
+        {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn words_never_carry_whitespace_at_their_edges() {
+        // `is_blank` looks at a token's first character only: that is sound while jieba gives
+        // whitespace tokens of their own, whatever the whitespace (OCR spacing, U+3000, CRLF).
+        let text = "信访人：张三\r\n  地址　东关村\t电话 139 3551 2345\u{a0}abc def\n\n此致";
+        let seg = seg();
+        let words = seg.segment(text).words;
+        assert!(
+            words.iter().all(|w| !w.is_empty() && w.trim() == *w),
+            "{words:?}"
+        );
+        assert!(
+            words.contains(&"东关村") && words.contains(&"abc"),
+            "{words:?}"
+        );
+        assert_eq!(seg.words(text), words);
     }
 
     #[test]

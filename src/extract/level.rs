@@ -19,6 +19,8 @@
 
 use super::place::Gazetteer;
 use crate::record::Level;
+use aho_corasick::AhoCorasick;
+use std::cmp::Reverse;
 
 /// Level words; the gazetteer's own names are added by [`LevelWords::new`].
 const FIXED: &[(&str, Level)] = &[
@@ -45,6 +47,9 @@ const FIXED: &[(&str, Level)] = &[
 
 pub(crate) struct LevelWords {
     words: Vec<(String, Level)>,
+    /// All of `words` in one automaton: an addressee line is scanned once, not once per word
+    /// (the gazetteer's townships and aliases make them a hundred or more).
+    finder: AhoCorasick,
 }
 
 impl LevelWords {
@@ -70,27 +75,29 @@ impl LevelWords {
                 add(a, Level::County);
             }
         }
-        words.sort_by_key(|w| std::cmp::Reverse(w.0.len()));
-        LevelWords { words }
+        // A word listed twice keeps its first level (the fixed words before the gazetteer's).
+        let mut seen = std::collections::HashSet::new();
+        words.retain(|w| seen.insert(w.0.clone()));
+        words.sort_by_key(|w| Reverse(w.0.len()));
+        let finder = AhoCorasick::new(words.iter().map(|w| &w.0)).expect("level words automaton");
+        LevelWords { words, finder }
     }
 
     /// Level of one addressee name: the last level word in it.
     fn level_of_name(&self, name: &str) -> Option<Level> {
+        // The last word, the longest there (words are unique: a span is one word).
         let mut best: Option<(usize, usize, Level)> = None;
-        for (w, l) in &self.words {
-            for (i, _) in name.match_indices(w.as_str()) {
-                let after = &name[i + w.len()..];
-                let before = &name[..i];
-                if (w == "市" && after.starts_with('场'))
-                    || (w == "区" && (before.ends_with('社') || before.ends_with('地')))
-                    || (w == "州" && before.is_empty())
-                {
-                    continue;
-                }
-                let key = (i, w.len(), *l);
-                if best.is_none_or(|b| (key.0, key.1) > (b.0, b.1)) {
-                    best = Some(key);
-                }
+        for m in self.finder.find_overlapping_iter(name) {
+            let (w, l) = &self.words[m.pattern().as_usize()];
+            let (i, after, before) = (m.start(), &name[m.end()..], &name[..m.start()]);
+            if (w == "市" && after.starts_with('场'))
+                || (w == "区" && (before.ends_with('社') || before.ends_with('地')))
+                || (w == "州" && before.is_empty())
+            {
+                continue;
+            }
+            if best.is_none_or(|b| (i, w.len()) > (b.0, b.1)) {
+                best = Some((i, w.len(), *l));
             }
         }
         best.map(|b| b.2)
