@@ -178,7 +178,7 @@ impl Segmenter {
 
 /// Is a jieba token whitespace? jieba cuts whitespace into tokens of their own, so the first
 /// character tells (cheaper than trimming every token of every record).
-fn is_blank(token: &str) -> bool {
+pub(crate) fn is_blank(token: &str) -> bool {
     token.chars().next().is_none_or(char::is_whitespace)
 }
 
@@ -186,7 +186,7 @@ fn is_blank(token: &str) -> bool {
 /// of Chinese text (、。《》【】“”…，：！) are decided by range first: the standard library
 /// takes a slow table lookup for every character outside ASCII, and this runs on every
 /// character of every record.
-pub fn is_word_char(c: char) -> bool {
+fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }

@@ -11,6 +11,7 @@
 //! Data: terms, weights, negative cues and demand cues come from the taxonomy file.
 
 use super::taxonomy::Taxonomy;
+use crate::segment::is_blank;
 use rustc_hash::FxHashMap as HashMap;
 
 /// Tokens that end a sentence (句) or a clause (分句).
@@ -120,16 +121,14 @@ impl<T> PhraseMatcher<T> {
 
     /// Non-overlapping hits, longest phrase first at each position, left to right.
     /// Whitespace tokens (OCR spacing) are skipped inside a run. Tokens are words as the
-    /// segmenter gives them: whitespace is a token of its own, never at a word's edge, so a
-    /// token is blank when its first character is whitespace (this runs three times over every
-    /// letter's words; trimming each token each time cost 2 % of an ingest).
+    /// segmenter gives them, whitespace a token of its own ([`is_blank`]; this runs three times
+    /// over every letter's words, and trimming each token each time cost 2 % of an ingest).
     pub(crate) fn find<'p>(&'p self, tokens: &[&str]) -> Vec<PhraseHit<'p, T>> {
-        let blank = |t: &str| t.chars().next().is_none_or(char::is_whitespace);
         let mut hits = Vec::new();
         let mut buf = String::new();
         let mut i = 0;
         while i < tokens.len() {
-            if blank(tokens[i]) || !self.may_start(tokens[i]) {
+            if is_blank(tokens[i]) || !self.may_start(tokens[i]) {
                 i += 1;
                 continue;
             }
@@ -140,7 +139,7 @@ impl<T> PhraseMatcher<T> {
             let mut j = i;
             while j < tokens.len() {
                 let t = tokens[j];
-                if blank(t) {
+                if is_blank(t) {
                     j += 1;
                     continue;
                 }
