@@ -204,12 +204,21 @@ pub struct InputFile {
     pub canonical: String,
 }
 
+/// A walked path with nothing to read: a special file, skipped, or a path the walk could not
+/// follow, failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotRead {
+    Skipped(FileIssue),
+    Failed(FileIssue),
+}
+
 /// Walk the inputs: files as given, folders recursively in name order (hidden entries and the
-/// index folder itself are left out). Paths that do not exist come back as failures.
+/// index folder itself are left out). Paths that do not exist come back as failures; named
+/// pipes, sockets and devices as skipped (opening a pipe would wait for a writer forever).
 pub fn walk<'a>(
     inputs: &'a [PathBuf],
     exclude: Option<PathBuf>,
-) -> impl Iterator<Item = Result<InputFile, FileIssue>> + 'a {
+) -> impl Iterator<Item = Result<InputFile, NotRead>> + 'a {
     inputs.iter().flat_map(move |input| {
         let exclude = exclude.clone();
         let walker = walkdir::WalkDir::new(input)
@@ -247,8 +256,12 @@ pub fn walk<'a>(
                     canonical: resolved.unwrap_or(path.to_path_buf()).display().to_string(),
                 }))
             }
-            Ok(_) => None,
-            Err(e) => Some(Err(FileIssue {
+            Ok(e) if e.file_type().is_dir() => None,
+            Ok(e) => Some(Err(NotRead::Skipped(FileIssue {
+                path: e.path().display().to_string(),
+                reason: format!("not a regular file ({})", special_kind(e.file_type())),
+            }))),
+            Err(e) => Some(Err(NotRead::Failed(FileIssue {
                 path: e.path().unwrap_or(input.as_path()).display().to_string(),
                 reason: match e.io_error() {
                     Some(io) if io.kind() == std::io::ErrorKind::NotFound => {
@@ -256,9 +269,23 @@ pub fn walk<'a>(
                     }
                     _ => e.to_string(),
                 },
-            })),
+            }))),
         })
     })
+}
+
+/// What a path that is neither a file nor a folder is, in words.
+fn special_kind(kind: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
 }
 
 /// The records of one file, ready for the writer.
@@ -309,12 +336,12 @@ const READ_AHEAD_THREADS: usize = 4;
 
 /// A walked file, with its content if it was read ahead.
 struct Walked {
-    file: Result<InputFile, FileIssue>,
+    file: Result<InputFile, NotRead>,
     bytes: Option<std::io::Result<Vec<u8>>>,
 }
 
 /// Read the files of the next chunk on the read-ahead pool, within [`READ_AHEAD_BYTES`].
-fn read_ahead(pool: &rayon::ThreadPool, chunk: Vec<Result<InputFile, FileIssue>>) -> Vec<Walked> {
+fn read_ahead(pool: &rayon::ThreadPool, chunk: Vec<Result<InputFile, NotRead>>) -> Vec<Walked> {
     let budget = AtomicU64::new(READ_AHEAD_BYTES);
     let read = |path: &Path| -> Option<std::io::Result<Vec<u8>>> {
         if budget.load(Ordering::Relaxed) == 0 {
@@ -711,7 +738,8 @@ pub fn ingest(
                 let outcomes: Vec<Outcome> = chunk
                     .into_par_iter()
                     .map(|walked| match walked.file {
-                        Err(issue) => Outcome::Failed(issue),
+                        Err(NotRead::Skipped(issue)) => Outcome::Skipped(issue),
+                        Err(NotRead::Failed(issue)) => Outcome::Failed(issue),
                         Ok(file) => {
                             let (outcome, size) =
                                 process_file(engine, manifest, file, walked.bytes, clock);
@@ -803,11 +831,15 @@ pub struct ReadFile {
 /// `xinfang classify`, `similar FILE` and `train`). `process` runs extraction and
 /// classification; without it records are as the format reader made them.
 pub fn read_files(engine: &Engine, inputs: &[PathBuf], process: bool) -> Vec<ReadFile> {
-    let files: Vec<Result<InputFile, FileIssue>> = walk(inputs, None).collect();
+    let files: Vec<Result<InputFile, NotRead>> = walk(inputs, None).collect();
     files
         .into_par_iter()
         .map(|item| match item {
-            Err(issue) => ReadFile {
+            Err(NotRead::Skipped(issue)) => ReadFile {
+                path: issue.path,
+                records: Err(Problem::Skip(issue.reason)),
+            },
+            Err(NotRead::Failed(issue)) => ReadFile {
                 path: issue.path,
                 records: Err(Problem::Fail(issue.reason)),
             },

@@ -127,6 +127,56 @@ fn ingest_json_summary_and_exit_code() {
 }
 
 #[test]
+fn named_pipes_and_sockets_are_skipped_not_opened() {
+    // Opening a named pipe waits for a writer forever: a walk that read one would hang the run.
+    let archive = tempfile::tempdir().unwrap();
+    let letter = walk(Path::new("corpus/letters")).remove(0);
+    std::fs::copy(&letter, archive.path().join("letter.txt")).unwrap();
+    let fifo = archive.path().join("pipe.txt");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(archive.path().join("sock.csv")).unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xinfang"))
+        .args(["ingest", archive.path().to_str().unwrap(), "--index"])
+        .arg(index.path())
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed().as_secs() > 120 {
+            child.kill().unwrap();
+            panic!("the ingest hung on a special file");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "a skipped file is no failure");
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["ingested"], 1);
+    let skipped: BTreeSet<(String, String)> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let path = Path::new(s["path"].as_str().unwrap());
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, s["reason"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> = [
+        ("pipe.txt", "not a regular file (a named pipe)"),
+        ("sock.csv", "not a regular file (a socket)"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(skipped, want);
+}
+
+#[test]
 fn search_and_show_mask_personal_numbers_unless_revealed() {
     let archive = small_archive();
     let index = tempfile::tempdir().unwrap();
