@@ -14,6 +14,7 @@
 //! province, city, county and its aliases, and townships with aliases and villages.
 
 use crate::record::Place;
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
@@ -66,8 +67,11 @@ pub struct Gazetteer {
     county_aliases: Vec<String>,
     townships: Vec<Township>,
     entries: HashMap<String, Vec<Entry>>,
-    /// All names, longest first, as one alternation; `None` for an empty gazetteer.
-    matcher: Option<Regex>,
+    /// All names, longest first, in one automaton (leftmost-first: the longest name at a
+    /// position wins); `None` for an empty gazetteer.
+    matcher: Option<AhoCorasick>,
+    /// Each pattern's entries, by pattern index (no look-up by name per hit).
+    pattern_entries: Vec<Vec<Entry>>,
 }
 
 impl Default for Gazetteer {
@@ -143,13 +147,12 @@ impl Gazetteer {
         let matcher = if names.is_empty() {
             None
         } else {
-            let pat = names
-                .iter()
-                .map(|n| regex::escape(n))
-                .collect::<Vec<_>>()
-                .join("|");
-            Regex::new(&pat).ok()
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&names)
+                .ok()
         };
+        let pattern_entries = names.iter().map(|n| entries[n.as_str()].clone()).collect();
         Gazetteer {
             province,
             city,
@@ -158,6 +161,7 @@ impl Gazetteer {
             townships,
             entries,
             matcher,
+            pattern_entries,
         }
     }
 
@@ -193,10 +197,10 @@ impl Gazetteer {
 
 /// A gazetteer name found in a text.
 #[derive(Clone, Debug)]
-struct PlaceHit {
+struct PlaceHit<'g> {
     start: usize,
     end: usize,
-    entries: Vec<Entry>,
+    entries: &'g [Entry],
 }
 
 /// The resolved place and the text it was read from.
@@ -250,18 +254,15 @@ fn address_score(text: &str, start: usize, end: usize) -> u8 {
 }
 
 impl Gazetteer {
-    fn hits(&self, text: &str) -> Vec<PlaceHit> {
+    fn hits(&self, text: &str) -> Vec<PlaceHit<'_>> {
         let Some(m) = &self.matcher else {
             return Vec::new();
         };
         m.find_iter(text)
-            .filter_map(|m| {
-                let entries = self.entries.get(m.as_str())?.clone();
-                Some(PlaceHit {
-                    start: m.start(),
-                    end: m.end(),
-                    entries,
-                })
+            .map(|m| PlaceHit {
+                start: m.start(),
+                end: m.end(),
+                entries: &self.pattern_entries[m.pattern().as_usize()],
             })
             .collect()
     }
@@ -320,7 +321,7 @@ impl Gazetteer {
         let mut township: Option<usize> = None;
         let mut county_named = false;
         for h in group.iter() {
-            for e in &h.entries {
+            for e in h.entries {
                 match e {
                     Entry::County => county_named = true,
                     Entry::Township(i) if township.is_none() => township = Some(*i),
