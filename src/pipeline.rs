@@ -275,6 +275,7 @@ pub fn walk<'a>(
 }
 
 /// What a path that is neither a file nor a folder is, in words.
+#[cfg(unix)]
 fn special_kind(kind: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if kind.is_fifo() {
@@ -286,6 +287,11 @@ fn special_kind(kind: std::fs::FileType) -> &'static str {
     } else {
         "a special file"
     }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: std::fs::FileType) -> &'static str {
+    "a special file"
 }
 
 /// The records of one file, ready for the writer.
