@@ -66,12 +66,12 @@ pub struct Gazetteer {
     county: String,
     county_aliases: Vec<String>,
     townships: Vec<Township>,
-    entries: HashMap<String, Vec<Entry>>,
-    /// All names, longest first, in one automaton (leftmost-first: the longest name at a
-    /// position wins); `None` for an empty gazetteer.
+    /// Every county, township and village name and alias, longest first, each with what it
+    /// names; the matcher's pattern index is the index here (no look-up by name per hit).
+    names: Vec<(String, Vec<Entry>)>,
+    /// `names` in one automaton (leftmost-first: the longest name at a position wins); `None`
+    /// for an empty gazetteer.
     matcher: Option<AhoCorasick>,
-    /// Each pattern's entries, by pattern index (no look-up by name per hit).
-    pattern_entries: Vec<Vec<Entry>>,
 }
 
 impl Default for Gazetteer {
@@ -142,26 +142,24 @@ impl Gazetteer {
                 add(v, Entry::Village(i));
             }
         }
-        let mut names: Vec<&String> = entries.keys().collect();
-        names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let mut names: Vec<(String, Vec<Entry>)> = entries.into_iter().collect();
+        names.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         let matcher = if names.is_empty() {
             None
         } else {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostFirst)
-                .build(&names)
+                .build(names.iter().map(|n| &n.0))
                 .ok()
         };
-        let pattern_entries = names.iter().map(|n| entries[n.as_str()].clone()).collect();
         Gazetteer {
             province,
             city,
             county,
             county_aliases,
             townships,
-            entries,
+            names,
             matcher,
-            pattern_entries,
         }
     }
 
@@ -191,7 +189,7 @@ impl Gazetteer {
         [self.province.as_str(), self.city.as_str()]
             .into_iter()
             .filter(|s| !s.is_empty())
-            .chain(self.entries.keys().map(String::as_str))
+            .chain(self.names.iter().map(|n| n.0.as_str()))
     }
 }
 
@@ -262,7 +260,7 @@ impl Gazetteer {
             .map(|m| PlaceHit {
                 start: m.start(),
                 end: m.end(),
-                entries: &self.pattern_entries[m.pattern().as_usize()],
+                entries: &self.names[m.pattern().as_usize()].1,
             })
             .collect()
     }
